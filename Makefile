@@ -1,0 +1,37 @@
+# afterview: the commands a newcomer runs. `make test` builds its own virtualenv in .venv.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: test demo bench lint typecheck unit clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "afterview needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+## test: the whole suite: lint, strict types, unit and real-server integration tests
+test: $(STAMP)
+	scripts/ensure-test-servers
+	$(BIN)/ruff check daemon tests benchmarks
+	$(BIN)/mypy --strict daemon
+	$(BIN)/python -m pytest -W error
+
+## unit: only the tests that need no server
+unit: $(STAMP)
+	$(BIN)/python -m pytest -W error tests/unit
+
+## demo: shows afterview at work on an embedded default
+demo: $(STAMP)
+	AFTERVIEW_IMAP_PASSWORD=demo AFTERVIEW_SMTP_PASSWORD=demo \
+	  $(BIN)/afterview --config config.example.yaml check-config
+
+## bench: speed and memory figures, each against a baseline measured in the same run
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,162 @@
+"""The `afterview` command line: parse arguments, load the config, call in, print the outcome.
+
+Exit codes: 0 success, 1 the command ran and found a problem (invalid config, a server that
+refused), 2 wrong usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from daemon import __version__, calendars, logs
+from daemon.config import CalendarSource, Config, ConfigError, default_config_path, load_config
+from daemon.errors import AfterviewError
+from daemon.logs import MaskingFormatter
+from daemon.mail import imap, smtp
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[argparse.Namespace, MaskingFormatter], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="afterview",
+        description=(
+            "Follow through after job interviews: afterview watches your mailbox and calendars, "
+            "drafts thank-you and check-in notes, and sends them only when you reply SEND."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"afterview {__version__}")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="the YAML config file (default: $AFTERVIEW_CONFIG, else "
+        "~/.config/afterview/config.yaml)",
+    )
+    parser.add_argument(
+        "--log-level",
+        choices=("debug", "info", "warning", "error"),
+        default=None,
+        help="how much to log on stderr (default: the config's log_level, else info)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    check = commands.add_parser(
+        "check-config",
+        help="validate the config file; with --connect also log in to every server",
+        description="Validate the config file and report every problem with its line and key.",
+    )
+    check.add_argument(
+        "--connect",
+        action="store_true",
+        help="also log in to IMAP, SMTP and each calendar source; one line per component",
+    )
+    check.set_defaults(handler=check_config)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    formatter = logs.setup(args.log_level or "info")
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        return handler(args, formatter)
+    except KeyboardInterrupt:
+        return 130
+
+
+def config_path(args: argparse.Namespace) -> Path:
+    return args.config if args.config is not None else default_config_path()
+
+
+def load(args: argparse.Namespace, formatter: MaskingFormatter) -> Config | None:
+    """Load the config for a command; print its problems and return None when invalid."""
+    path = config_path(args)
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        for line in exc.lines():
+            print(formatter.mask(line), file=sys.stderr)
+        count = len(exc.problems)
+        print(
+            f"{path}: {count} problem{'s' if count != 1 else ''} found", file=sys.stderr
+        )
+        return None
+    formatter.add_secrets(config.secrets())
+    if args.log_level is None:
+        logs.set_level(config.log_level)
+    for warning in config.warnings:
+        log.warning("%s", warning)
+    return config
+
+
+def check_config(args: argparse.Namespace, formatter: MaskingFormatter) -> int:
+    config = load(args, formatter)
+    if config is None:
+        return 1
+    calendars_note = f", {len(config.calendars)} calendar source(s)" if config.calendars else ""
+    print(
+        f"{config_path(args)}: ok (account {config.account.email}, "
+        f"IMAP {config.imap.host}:{config.imap.port} {config.imap.security}, "
+        f"SMTP {config.smtp.host}:{config.smtp.port} {config.smtp.security}{calendars_note})"
+    )
+    if not args.connect:
+        return 0
+    results = [_check_imap(config), _check_smtp(config)]
+    for index, source in enumerate(config.calendars):
+        results.append(_check_calendar(index, source))
+    width = max(len(name) for name, _, _ in results)
+    for name, ok, detail in results:
+        print(formatter.mask(f"{name:<{width}}  {'ok  ' if ok else 'FAIL'}  {detail}"))
+    return 0 if all(ok for _, ok, _ in results) else 1
+
+
+def _check_imap(config: Config) -> tuple[str, bool, str]:
+    where = f"{config.imap.host}:{config.imap.port} ({config.imap.security})"
+    try:
+        client = imap.connect(config.imap)
+        try:
+            summary = imap.summarize(client, config.imap)
+        finally:
+            imap.logout(client)
+    except AfterviewError as exc:
+        return "imap", False, str(exc)
+    sent = (
+        f"Sent: {summary.sent!r} ({summary.sent_found_by})"
+        if summary.sent
+        else (f"Sent folder {summary.sent_found_by}: set imap.folders.sent")
+    )
+    detail = (
+        f"{where} as {config.imap.username}; {summary.inbox} has "
+        f"{summary.inbox_messages} messages; {sent}"
+    )
+    return "imap", summary.sent is not None, detail
+
+
+def _check_smtp(config: Config) -> tuple[str, bool, str]:
+    where = f"{config.smtp.host}:{config.smtp.port} ({config.smtp.security})"
+    try:
+        asyncio.run(smtp.check_login(config.smtp))
+    except AfterviewError as exc:
+        return "smtp", False, str(exc)
+    return "smtp", True, f"{where} as {config.smtp.username}"
+
+
+def _check_calendar(index: int, source: CalendarSource) -> tuple[str, bool, str]:
+    name = f"calendars[{index}]"
+    try:
+        detail = calendars.check(source)
+    except AfterviewError as exc:
+        return name, False, f"{calendars.describe(source)}: {exc}"
+    return name, True, f"{calendars.describe(source)}: {detail}"

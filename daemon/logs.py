@@ -1,0 +1,68 @@
+"""Logging set up once at the entry point: one line per event on stderr, secrets masked.
+
+Under systemd (JOURNAL_STREAM set) lines carry `<N>` priority prefixes instead of a time stamp,
+so journald stores the right level; elsewhere they start with the local time.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Iterable
+from typing import TextIO
+
+MASK = "********"
+_MIN_SECRET_LENGTH = 3
+_PRIORITIES = {
+    logging.CRITICAL: 2,
+    logging.ERROR: 3,
+    logging.WARNING: 4,
+    logging.INFO: 6,
+    logging.DEBUG: 7,
+}
+
+
+class MaskingFormatter(logging.Formatter):
+    """Formats a record, then replaces every known secret in the whole text (traceback too)."""
+
+    def __init__(self, *, journal: bool) -> None:
+        fmt = "%(levelname)s %(name)s: %(message)s"
+        super().__init__(fmt if journal else "%(asctime)s " + fmt, datefmt="%Y-%m-%d %H:%M:%S")
+        self.journal = journal
+        self._secrets: tuple[str, ...] = ()
+
+    def add_secrets(self, secrets: Iterable[str]) -> None:
+        known = set(self._secrets) | {s for s in secrets if len(s) >= _MIN_SECRET_LENGTH}
+        # Longest first, so a secret that contains another is masked whole.
+        self._secrets = tuple(sorted(known, key=len, reverse=True))
+
+    def mask(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, MASK)
+        return text
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = self.mask(super().format(record))
+        if self.journal:
+            priority = _PRIORITIES.get(record.levelno, 6)
+            text = "\n".join(f"<{priority}>{line}" for line in text.splitlines())
+        return text
+
+
+def setup(level: str = "info", stream: TextIO | None = None) -> MaskingFormatter:
+    """Send all logging to `stream` (stderr) at `level`; returns the formatter to add secrets to."""
+    formatter = MaskingFormatter(journal=bool(os.environ.get("JOURNAL_STREAM")))
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    set_level(level)
+    logging.captureWarnings(True)
+    return formatter
+
+
+def set_level(level: str) -> None:
+    logging.getLogger().setLevel(level.upper())

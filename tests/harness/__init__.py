@@ -1,0 +1,30 @@
+"""Real mail and calendar servers that the integration tests start on loopback.
+
+Each server lives in its own module and owns one temporary directory; pytest
+fixtures in ``tests/integration/conftest.py`` start them lazily and stop them
+at the end of the session.
+"""
+
+from tests.harness.certs import CertBundle, create_cert_bundle
+from tests.harness.dovecot import DovecotServer
+from tests.harness.errors import HarnessError
+from tests.harness.radicale_server import RadicaleServer
+from tests.harness.smtp_faults import DataFault, DataFaultScript
+from tests.harness.smtp_server import SubmissionServer, SubmittedMessage
+from tests.harness.users import MAIL_DOMAIN, MAIL_USERS, MailUser, user_named
+
+__all__ = [
+    "MAIL_DOMAIN",
+    "MAIL_USERS",
+    "CertBundle",
+    "DataFault",
+    "DataFaultScript",
+    "DovecotServer",
+    "HarnessError",
+    "MailUser",
+    "RadicaleServer",
+    "SubmissionServer",
+    "SubmittedMessage",
+    "create_cert_bundle",
+    "user_named",
+]

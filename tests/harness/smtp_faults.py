@@ -1,0 +1,72 @@
+"""Scripted failures for the test SMTP server's answer to DATA.
+
+Tests queue faults from the test thread; the server's event-loop thread
+consumes one per DATA command, so the script is guarded by a lock.
+"""
+
+import threading
+from collections import deque
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DataFault:
+    """How to answer one DATA command instead of ``250``.
+
+    ``code`` is the SMTP reply code to send after the final dot (e.g. 451 for
+    a temporary, 550/554 for a permanent failure); ``None`` drops the
+    connection without any reply, like a server crash or a network cut.
+    With ``deliver=True`` the message is first delivered and recorded as
+    usual, so the mailbox holds it although the client sees a failure (the
+    "accepted but the reply got lost" case that tempts clients to resend).
+    """
+
+    code: int | None = 451
+    message: str = "4.3.0 Injected temporary failure"
+    deliver: bool = False
+
+    @property
+    def drops_connection(self) -> bool:
+        """True when the client gets no reply at all."""
+        return self.code is None
+
+    def reply(self) -> str:
+        """The SMTP reply line for a failing (non-dropping) fault."""
+        return f"{self.code} {self.message}"
+
+
+class DataFaultScript:
+    """A FIFO of ``DataFault`` s; each DATA command takes the next one, if any."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: deque[DataFault] = deque()
+
+    def inject(self, fault: DataFault, times: int = 1) -> None:
+        """Make the next ``times`` DATA commands (after already queued faults) fail so."""
+        with self._lock:
+            self._pending.extend([fault] * times)
+
+    def fail_next(self, code: int = 451, message: str | None = None, times: int = 1) -> None:
+        """Answer the next ``times`` DATA commands with ``code`` (nothing is delivered)."""
+        default = "4.3.0 Injected temporary failure" if code < 500 else "5.0.0 Injected failure"
+        self.inject(DataFault(code=code, message=message or default), times)
+
+    def drop_next(self, times: int = 1, deliver: bool = False) -> None:
+        """Close the connection after the final dot of the next ``times`` messages."""
+        self.inject(DataFault(code=None, message="", deliver=deliver), times)
+
+    def take(self) -> DataFault | None:
+        """The fault for the DATA command being answered now, or None for success."""
+        with self._lock:
+            return self._pending.popleft() if self._pending else None
+
+    def pending(self) -> int:
+        """How many faults are still queued."""
+        with self._lock:
+            return len(self._pending)
+
+    def clear(self) -> None:
+        """Forget all queued faults (fixtures call this between tests)."""
+        with self._lock:
+            self._pending.clear()

@@ -1,0 +1,158 @@
+"""What the test SMTP server does with a session: AUTH, MAIL, DATA to LMTP.
+
+Kept apart from the event-loop plumbing in ``smtp_server`` so the rules a
+submission server enforces can be read in one place.
+"""
+
+import asyncio
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+from tests.harness.lmtp import LmtpRefused
+from tests.harness.smtp_faults import DataFault, DataFaultScript
+from tests.harness.users import MAIL_DOMAIN, password_matches
+
+Deliver = Callable[[str, str, bytes], None]
+"""Delivers (sender, recipient, raw message) into a mailbox or raises LmtpRefused."""
+
+
+@dataclass(frozen=True)
+class SubmittedMessage:
+    """A copy of one message the server accepted (or delivered before a fault).
+
+    ``raw`` holds the bytes as received after DATA (CRLF line ends, dot
+    stuffing removed); ``username`` is the login the client authenticated
+    with; ``listener`` is ``"starttls"``, ``"tls"`` or ``"plain"``.
+    ``delivered_to`` lists the recipients handed to Dovecot; recipients in
+    other domains are only recorded here.
+    """
+
+    mail_from: str
+    rcpt_tos: tuple[str, ...]
+    raw: bytes
+    username: str
+    listener: str
+    delivered_to: tuple[str, ...]
+
+
+class SubmittedMessages:
+    """The thread-safe list of accepted messages that tests read and clear."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._messages: list[SubmittedMessage] = []
+
+    def append(self, message: SubmittedMessage) -> None:
+        """Record one accepted message (called from the server thread)."""
+        with self._lock:
+            self._messages.append(message)
+
+    def snapshot(self) -> list[SubmittedMessage]:
+        """A copy of everything recorded so far, oldest first."""
+        with self._lock:
+            return list(self._messages)
+
+    def clear(self) -> None:
+        """Forget all recorded messages."""
+        with self._lock:
+            self._messages.clear()
+
+
+def authenticate(
+    server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
+) -> AuthResult:
+    """aiosmtpd authenticator: PLAIN and LOGIN against the harness's test users."""
+    if mechanism not in ("PLAIN", "LOGIN") or not isinstance(auth_data, LoginPassword):
+        return AuthResult(success=False, handled=False)
+    login = auth_data.login.decode("utf-8", errors="replace")
+    password = auth_data.password.decode("utf-8", errors="replace")
+    if password_matches(login, password):
+        return AuthResult(success=True, auth_data=login)
+    return AuthResult(success=False, handled=False)
+
+
+def _is_local(recipient: str) -> bool:
+    return recipient.rpartition("@")[2].lower() == MAIL_DOMAIN
+
+
+class SubmissionHandler:
+    """aiosmtpd handler: refuses MAIL before AUTH, delivers over LMTP before 250.
+
+    One handler per listener so each recorded message says which port it
+    came through; the message list and the fault script are shared.
+    """
+
+    def __init__(
+        self,
+        listener: str,
+        deliver: Deliver,
+        messages: SubmittedMessages,
+        faults: DataFaultScript,
+    ) -> None:
+        self._listener = listener
+        self._deliver = deliver
+        self._messages = messages
+        self._faults = faults
+
+    async def handle_MAIL(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        mail_options: list[str],
+    ) -> str:
+        """Refuse unauthenticated senders (aiosmtpd's own check would need AUTH-over-TLS)."""
+        if not session.authenticated:
+            return "530 5.7.0 Authentication required"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        """Deliver every local recipient, one LMTP transaction each, then answer."""
+        fault = self._faults.take()
+        if fault is not None and not fault.deliver:
+            return self._fail(server, fault)
+        status = await self._deliver_all(session, envelope)
+        if fault is not None:
+            return self._fail(server, fault)
+        return status
+
+    async def _deliver_all(self, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or b""
+        sender = envelope.mail_from or ""
+        delivered: list[str] = []
+        for recipient in envelope.rcpt_tos:
+            if not _is_local(recipient):
+                continue
+            try:
+                await asyncio.to_thread(self._deliver, sender, recipient, raw)
+            except LmtpRefused as refusal:
+                return f"{refusal.code} {refusal.reply}"
+            delivered.append(recipient)
+        self._messages.append(
+            SubmittedMessage(
+                mail_from=sender,
+                rcpt_tos=tuple(envelope.rcpt_tos),
+                raw=raw,
+                username=str(session.auth_data),
+                listener=self._listener,
+                delivered_to=tuple(delivered),
+            )
+        )
+        return "250 2.0.0 OK delivered"
+
+    @staticmethod
+    def _fail(server: SMTP, fault: DataFault) -> str:
+        if fault.drops_connection:
+            # abort(), not close(): close() would still flush the reply aiosmtpd
+            # writes after this hook returns.
+            if isinstance(server.transport, asyncio.Transport):
+                server.transport.abort()
+            return "421 4.3.0 connection dropped (never sent)"
+        return fault.reply()
