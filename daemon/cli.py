@@ -89,9 +89,7 @@ def load(args: argparse.Namespace, formatter: MaskingFormatter) -> Config | None
         for line in exc.lines():
             print(formatter.mask(line), file=sys.stderr)
         count = len(exc.problems)
-        print(
-            f"{path}: {count} problem{'s' if count != 1 else ''} found", file=sys.stderr
-        )
+        print(f"{path}: {count} problem{'s' if count != 1 else ''} found", file=sys.stderr)
         return None
     formatter.add_secrets(config.secrets())
     if args.log_level is None:

@@ -6,6 +6,7 @@ so journald stores the right level; elsewhere they start with the local time.
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import sys
@@ -33,7 +34,14 @@ class MaskingFormatter(logging.Formatter):
         self._secrets: tuple[str, ...] = ()
 
     def add_secrets(self, secrets: Iterable[str]) -> None:
-        known = set(self._secrets) | {s for s in secrets if len(s) >= _MIN_SECRET_LENGTH}
+        """Mask each secret as written and base64-encoded (as SASL PLAIN and LOGIN send it)."""
+        known = set(self._secrets)
+        for secret in secrets:
+            if len(secret.strip("\0")) < _MIN_SECRET_LENGTH:
+                continue
+            known.add(base64.b64encode(secret.encode()).decode())
+            if "\0" not in secret:
+                known.add(secret)
         # Longest first, so a secret that contains another is masked whole.
         self._secrets = tuple(sorted(known, key=len, reverse=True))
 

@@ -214,13 +214,16 @@ def apply_migrations(
 
 
 def _statements(sql: str) -> list[str]:
-    """Split a migration into statements (executescript would COMMIT behind our back)."""
+    """Split a migration into statements (executescript would COMMIT behind our back).
+
+    A `;` ends a statement only where SQLite agrees the text so far is complete, so a `;`
+    inside a string literal stays where it is.
+    """
     statements, current = [], ""
-    for line in sql.splitlines(keepends=True):
-        current += line
+    for piece in sql.split(";"):
+        current += piece + ";"
         if sqlite3.complete_statement(current):
-            statements.append(current.strip())
+            if current.strip(" \n\t;"):
+                statements.append(current.strip())
             current = ""
-    if current.strip():
-        statements.append(current.strip())
     return statements
