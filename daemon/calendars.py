@@ -19,6 +19,7 @@ from daemon.errors import (
     CertificateRejected,
     PermanentError,
     ServerUnavailable,
+    network_reason,
 )
 from daemon.tls import client_context, describe_verification_error
 
@@ -64,17 +65,17 @@ def _fetch_url(source: IcsUrlCalendar) -> bytes:
             data: bytes = reply.read(MAX_ICS_BYTES + 1)
     except urllib.error.HTTPError as exc:
         if exc.code in (401, 403):
-            raise AuthenticationFailed(f"{source.url}: HTTP {exc.code} {exc.reason}") from None
-        raise ServerUnavailable(f"{source.url}: HTTP {exc.code} {exc.reason}") from None
+            raise AuthenticationFailed(f"HTTP {exc.code} {exc.reason}") from None
+        raise ServerUnavailable(f"HTTP {exc.code} {exc.reason}") from None
     except urllib.error.URLError as exc:
         if isinstance(exc.reason, ssl.SSLCertVerificationError):
             message = describe_verification_error(exc.reason, source.url)
             raise CertificateRejected(message) from None
-        raise ServerUnavailable(f"{source.url}: {exc.reason}") from None
+        raise ServerUnavailable(network_reason(exc)) from None
     except (OSError, ValueError) as exc:
-        raise ServerUnavailable(f"{source.url}: {exc}") from None
+        raise ServerUnavailable(network_reason(exc)) from None
     if len(data) > MAX_ICS_BYTES:
-        raise PermanentError(f"{source.url} sent more than {MAX_ICS_BYTES >> 20} MiB")
+        raise PermanentError(f"the server sent more than {MAX_ICS_BYTES >> 20} MiB")
     return data
 
 
@@ -102,15 +103,15 @@ def _check_caldav(source: CaldavCalendar) -> str:
             calendars = client.principal().calendars()
     except caldav_error.AuthorizationError:
         who = source.username or "anonymous"
-        raise AuthenticationFailed(f"{source.url} refused the login for {who}") from None
+        raise AuthenticationFailed(f"the server refused the login for {who}") from None
     except caldav_error.DAVError as exc:
-        raise ServerUnavailable(f"{source.url}: {exc}") from None
+        raise ServerUnavailable(network_reason(exc)) from None
     except Exception as exc:  # the HTTP stack under caldav raises its own tree
         if _is_certificate_error(exc):
             raise CertificateRejected(
-                f"the TLS certificate of {source.url} is not trusted; set ca_file to its CA"
+                "the server's TLS certificate is not trusted; set ca_file to its CA"
             ) from None
-        raise ServerUnavailable(f"{source.url}: {type(exc).__name__}: {exc}") from None
+        raise ServerUnavailable(network_reason(exc)) from None
     names = ", ".join(str(c.get_display_name() or c.url) for c in calendars[:5])
     return f"{len(calendars)} calendars" + (f" ({names})" if names else "")
 

@@ -11,11 +11,12 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 from daemon import __version__, calendars, logs
 from daemon.config import CalendarSource, Config, ConfigError, default_config_path, load_config
-from daemon.errors import AfterviewError
+from daemon.errors import AfterviewError, PermanentError
 from daemon.logs import MaskingFormatter
 from daemon.mail import imap, smtp
 
@@ -111,50 +112,53 @@ def check_config(args: argparse.Namespace, formatter: MaskingFormatter) -> int:
     )
     if not args.connect:
         return 0
-    results = [_check_imap(config), _check_smtp(config)]
+    checks: list[tuple[str, Callable[[], str]]] = [
+        ("imap", lambda: _check_imap(config)),
+        ("smtp", lambda: _check_smtp(config)),
+    ]
     for index, source in enumerate(config.calendars):
-        results.append(_check_calendar(index, source))
-    width = max(len(name) for name, _, _ in results)
-    for name, ok, detail in results:
-        print(formatter.mask(f"{name:<{width}}  {'ok  ' if ok else 'FAIL'}  {detail}"))
-    return 0 if all(ok for _, ok, _ in results) else 1
-
-
-def _check_imap(config: Config) -> tuple[str, bool, str]:
-    where = f"{config.imap.host}:{config.imap.port} ({config.imap.security})"
-    try:
-        client = imap.connect(config.imap)
+        checks.append((f"calendars[{index}]", partial(_check_calendar, source)))
+    width = max(len(name) for name, _ in checks)
+    failures = 0
+    for name, check in checks:
         try:
-            summary = imap.summarize(client, config.imap)
-        finally:
-            imap.logout(client)
-    except AfterviewError as exc:
-        return "imap", False, str(exc)
-    sent = (
-        f"Sent: {summary.sent!r} ({summary.sent_found_by})"
-        if summary.sent
-        else (f"Sent folder {summary.sent_found_by}: set imap.folders.sent")
-    )
-    detail = (
-        f"{where} as {config.imap.username}; {summary.inbox} has "
-        f"{summary.inbox_messages} messages; {sent}"
-    )
-    return "imap", summary.sent is not None, detail
+            ok, detail = True, check()
+        except AfterviewError as exc:
+            ok, detail = False, str(exc)
+        except Exception as exc:  # a bug or a library surprise: report it, check the rest
+            log.debug("%s check failed", name, exc_info=True)
+            ok, detail = False, f"unexpected error: {type(exc).__name__}: {exc}"
+        failures += not ok
+        print(formatter.mask(f"{name:<{width}}  {'ok  ' if ok else 'FAIL'}  {detail}"), flush=True)
+    return 1 if failures else 0
 
 
-def _check_smtp(config: Config) -> tuple[str, bool, str]:
+def _check_imap(config: Config) -> str:
+    where = f"{config.imap.host}:{config.imap.port} ({config.imap.security})"
+    client = imap.connect(config.imap)
+    try:
+        summary = imap.summarize(client, config.imap)
+    finally:
+        imap.logout(client)
+    if summary.sent is None:
+        raise PermanentError(
+            f"{where}: logged in, but the Sent folder was {summary.sent_found_by}: "
+            "set imap.folders.sent"
+        )
+    return (
+        f"{where} as {config.imap.username}; {summary.inbox} has {summary.inbox_messages} "
+        f"messages; Sent: {summary.sent!r} ({summary.sent_found_by})"
+    )
+
+
+def _check_smtp(config: Config) -> str:
+    asyncio.run(smtp.check_login(config.smtp))
     where = f"{config.smtp.host}:{config.smtp.port} ({config.smtp.security})"
-    try:
-        asyncio.run(smtp.check_login(config.smtp))
-    except AfterviewError as exc:
-        return "smtp", False, str(exc)
-    return "smtp", True, f"{where} as {config.smtp.username}"
+    return f"{where} as {config.smtp.username}"
 
 
-def _check_calendar(index: int, source: CalendarSource) -> tuple[str, bool, str]:
-    name = f"calendars[{index}]"
+def _check_calendar(source: CalendarSource) -> str:
     try:
-        detail = calendars.check(source)
+        return f"{calendars.describe(source)}: {calendars.check(source)}"
     except AfterviewError as exc:
-        return name, False, f"{calendars.describe(source)}: {exc}"
-    return name, True, f"{calendars.describe(source)}: {detail}"
+        raise type(exc)(f"{calendars.describe(source)}: {exc}") from None

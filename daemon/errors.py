@@ -33,3 +33,21 @@ class AuthenticationFailed(PermanentError):
 
 class CertificateRejected(PermanentError):
     """TLS verification failed; never retried silently, never accepted."""
+
+
+def network_reason(exc: BaseException) -> str:
+    """A short, stable phrase for a network failure, from the innermost cause."""
+    while exc.__cause__ is not None or exc.__context__ is not None:
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    if isinstance(exc, ConnectionResetError | BrokenPipeError):
+        return "connection lost"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower() if exc.errno else exc.strerror
+    text = str(exc)
+    if text.startswith(("b'", 'b"')):
+        text = text[2:-1]
+    return text or type(exc).__name__

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import socket
 import ssl
 from dataclasses import dataclass
 
 import imapclient
+import imapclient.imapclient
 from imapclient.exceptions import IMAPClientError, LoginError
 
 from daemon.config import ImapConfig, Security
-from daemon.errors import AuthenticationFailed, CertificateRejected, ServerUnavailable
+from daemon.errors import (
+    AuthenticationFailed,
+    CertificateRejected,
+    ServerUnavailable,
+    network_reason,
+)
 from daemon.tls import client_context, describe_verification_error
 
 log = logging.getLogger(__name__)
@@ -48,14 +53,14 @@ def connect(config: ImapConfig, timeout: float = TIMEOUT_SECONDS) -> imapclient.
     except LoginError as exc:
         _close(client)
         raise AuthenticationFailed(
-            f"IMAP server {where} refused the login for {config.username}: {_text(exc)}"
+            f"IMAP server {where} refused the login for {config.username}: {network_reason(exc)}"
         ) from None
     except ssl.SSLCertVerificationError as exc:
         _close(client)
         raise CertificateRejected(describe_verification_error(exc, where)) from None
     except (OSError, IMAPClientError, ssl.SSLError) as exc:
         _close(client)
-        raise ServerUnavailable(f"IMAP server {where}: {_text(exc)}") from None
+        raise ServerUnavailable(f"IMAP server {where}: {network_reason(exc)}") from None
     log.debug("logged in to IMAP %s as %s", where, config.username)
     return client
 
@@ -69,10 +74,11 @@ def summarize(client: imapclient.IMAPClient, config: ImapConfig) -> MailboxSumma
             sent = config.folders.sent if exists else None
             how = "configured" if exists else f"configured folder {config.folders.sent!r} missing"
         else:
-            sent = client.find_special_folder(imapclient.SENT)
+            sent = client.find_special_folder(imapclient.imapclient.SENT)
             how = "found by SPECIAL-USE or common name" if sent else "not found"
     except (OSError, IMAPClientError) as exc:
-        raise ServerUnavailable(f"IMAP server {config.host}:{config.port}: {_text(exc)}") from None
+        where = f"{config.host}:{config.port}"
+        raise ServerUnavailable(f"IMAP server {where}: {network_reason(exc)}") from None
     return MailboxSummary(config.folders.inbox, int(status[b"MESSAGES"]), sent, how)
 
 
@@ -88,14 +94,3 @@ def _close(client: imapclient.IMAPClient | None) -> None:
         return
     with contextlib.suppress(OSError, IMAPClientError):
         client.shutdown()
-
-
-def _text(exc: BaseException) -> str:
-    if isinstance(exc, socket.timeout | TimeoutError):
-        return "timed out"
-    text = str(exc)
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
-    if text.startswith("b'") or text.startswith('b"'):
-        text = text[2:-1]
-    return text or type(exc).__name__

@@ -8,7 +8,12 @@ import ssl
 import aiosmtplib
 
 from daemon.config import Security, SmtpConfig
-from daemon.errors import AuthenticationFailed, CertificateRejected, ServerUnavailable
+from daemon.errors import (
+    AuthenticationFailed,
+    CertificateRejected,
+    ServerUnavailable,
+    network_reason,
+)
 from daemon.tls import client_context, describe_verification_error
 
 log = logging.getLogger(__name__)
@@ -42,11 +47,11 @@ async def check_login(config: SmtpConfig, timeout: float = TIMEOUT_SECONDS) -> s
         cause = _root_cause(exc)
         if isinstance(cause, ssl.SSLCertVerificationError):
             raise CertificateRejected(describe_verification_error(cause, where)) from None
-        raise ServerUnavailable(f"SMTP server {where}: {exc}") from None
+        raise ServerUnavailable(f"SMTP server {where}: {network_reason(exc)}") from None
     except ssl.SSLCertVerificationError as exc:
         raise CertificateRejected(describe_verification_error(exc, where)) from None
     except (TimeoutError, OSError, ssl.SSLError) as exc:
-        raise ServerUnavailable(f"SMTP server {where}: {exc or type(exc).__name__}") from None
+        raise ServerUnavailable(f"SMTP server {where}: {network_reason(exc)}") from None
     finally:
         if smtp.is_connected:
             try:
