@@ -23,8 +23,8 @@ import tzlocal
 from daemon import credentials
 from daemon.configreader import REQUIRED, Invalid, Problem, Section, describe
 from daemon.credentials import Secret, SecretUnavailable
-from daemon.durations import Duration
-from daemon.yamlsource import Mapping, Scalar, Sequence, Value, YamlError, parse
+from daemon.durations import Duration, format_timedelta
+from daemon.yamlsource import Mapping, Scalar, Sequence, Unreadable, Value, YamlError, parse
 
 SECRET_KEYS = ("password_command", "password_env", "password_file", "password")
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -428,14 +428,20 @@ class _Loader:
         return policy
 
     def _sync(self, s: Section) -> SyncPolicy:
-        def clock(name: str, default: timedelta) -> timedelta:
+        def clock(name: str, default: timedelta, least: timedelta) -> timedelta:
             value: timedelta = s.duration(name, Duration(clock=default), business_days=False).clock
+            if value < least:
+                least_text, got = format_timedelta(least), format_timedelta(value)
+                s.problem(name, f"expected at least {least_text}, got {got}")
+                return default
             return value
 
         policy = SyncPolicy(
-            poll_interval=clock("poll_interval", timedelta(minutes=5)),
-            calendar_interval=clock("calendar_interval", timedelta(minutes=15)),
-            backfill=clock("backfill", timedelta(days=60)),
+            poll_interval=clock("poll_interval", timedelta(minutes=5), timedelta(seconds=10)),
+            calendar_interval=clock(
+                "calendar_interval", timedelta(minutes=15), timedelta(minutes=1)
+            ),
+            backfill=clock("backfill", timedelta(days=60), timedelta(0)),
             idle=s.boolean("idle", True),
         )
         s.finish()
@@ -443,25 +449,33 @@ class _Loader:
 
     # -- secrets ----------------------------------------------------------------
 
+    def _argv(self, found: Value) -> tuple[str, ...]:
+        """The command; a relative program path ('./pw.sh') is relative to the config file."""
+        argv = _command(found)
+        program = argv[0]
+        if "/" in program and not program.startswith(("/", "~")):
+            program = str(self.path.parent.absolute() / program)
+        return (str(Path(program).expanduser()), *argv[1:])
+
     def _secret(self, s: Section, *, required: bool) -> Secret | None:
         given = [key for key in SECRET_KEYS if s.has(key)]
         for key in SECRET_KEYS:
             s.raw(key)  # mark as known
         if not given:
             if required:
-                self.problems.append(
-                    Problem(
-                        s.line,
-                        s.dotted,
-                        "no password given: expected one of password_command, password_env "
-                        "or password_file",
-                    )
+                s.report(
+                    "no password given: expected one of password_command, password_env "
+                    "or password_file"
                 )
             return None
         if len(given) > 1:
             s.problem(given[1], f"give only one of {', '.join(given)}")
             return None
         key = given[0]
+        found = s.raw(key)
+        if isinstance(found, Scalar) and found.value is None:
+            s.problem(key, "no value given")
+            return None
         try:
             return self._resolve(s, key)
         except Invalid as exc:
@@ -473,10 +487,15 @@ class _Loader:
     def _resolve(self, s: Section, key: str) -> Secret | None:
         if key == "password_command":
             argv = s.value(
-                "password_command", None, _argv, "a command as a list, like [pass, show, mail]"
+                "password_command", None, self._argv, "a command as a list, like [pass, show, mail]"
             )
             if argv is None:
                 return None
+            if credentials.writable_by_others(self.path):
+                raise Invalid(
+                    f"group or others can change {self.shown}, and it names a command to run: "
+                    f"run 'chmod 600 {self.shown}'"
+                )
             if argv not in self._command_cache:
                 self._command_cache[argv] = credentials.from_command(list(argv))
             return Secret(f"{s.key(key)} ({argv[0]})", self._command_cache[argv])
@@ -493,7 +512,7 @@ class _Loader:
                     f"group or others; run 'chmod 600 {path}'"
                 )
             return Secret(str(path), credentials.from_file(path))
-        plain = s.string("password", None)
+        plain = s.value("password", None, _password, "the password in quotes", secret=True)
         if plain is None:
             return None
         if credentials.readable_by_others(self.path):
@@ -528,13 +547,31 @@ def _emails(found: Value) -> tuple[str, ...]:
     items = found.items if isinstance(found, Sequence) else (found,)
     if not items:
         raise Invalid("the list is empty")
-    return tuple(_email(item) for item in items)
+    addresses = []
+    for item in items:
+        try:
+            addresses.append(_email(item))
+        except Invalid:
+            raise Invalid(f"{describe(item)} is not an email address") from None
+    return tuple(addresses)
+
+
+def _password(found: Value) -> str:
+    """A plain password; YAML may have read `12345678` as a number, so take the text."""
+    if not isinstance(found, Scalar) or isinstance(found.value, Unreadable):
+        raise Invalid("cannot read it; put the password in quotes")
+    value = found.value if isinstance(found.value, str) else found.text
+    if not value:
+        raise Invalid("empty")
+    return value
 
 
 def _host(found: Value) -> str:
     value = _scalar(found)
     if not isinstance(value, str) or not _HOST.match(value):
         raise Invalid("without a scheme or path" if isinstance(value, str) and "/" in value else "")
+    if value.count(":") == 1:
+        raise Invalid("without ':port'; the port has its own key")
     return value
 
 
@@ -560,7 +597,7 @@ def _zone(found: Value) -> ZoneInfo:
         raise Invalid()
     try:
         return ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise Invalid("unknown time zone") from None
 
 
@@ -571,7 +608,7 @@ def _system_zone() -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def _argv(found: Value) -> tuple[str, ...]:
+def _command(found: Value) -> tuple[str, ...]:
     value = _scalar(found)
     if isinstance(value, str):
         try:
@@ -614,6 +651,8 @@ def _weekdays(found: Value) -> tuple[int, ...]:
         if not matches:
             raise Invalid(f"{describe(item)} is not a day name")
         days.append(matches[0])
+    if len(set(days)) == len(WEEKDAYS):
+        raise Invalid("that leaves no business days")
     return tuple(sorted(set(days)))
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from daemon.durations import EXPECTED, EXPECTED_CLOCK, Duration, parse_duration
-from daemon.yamlsource import Mapping, Scalar, Sequence, Value
+from daemon.yamlsource import Mapping, Scalar, Sequence, Unreadable, Value
 
 T = TypeVar("T")
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -43,6 +43,8 @@ REQUIRED: Any = _Missing()
 def describe(value: Any) -> str:
     """How a found value reads in an error message: 'imap', 70000, a list, null."""
     if isinstance(value, Scalar):
+        if isinstance(value.value, Unreadable):
+            return f"{value.text!r} ({value.value.reason})" if value.text else value.value.reason
         if not isinstance(value.value, str) and value.text:
             return value.text  # as written: `25:00`, not the base-60 number YAML 1.1 makes of it
         value = value.value
@@ -70,12 +72,15 @@ class Section:
         line: int,
         problems: list[Problem],
         base_dir: Path,
+        *,
+        broken: bool = False,
     ) -> None:
         self.node = node
         self.dotted = dotted
         self.line = line
         self.problems = problems
         self.base_dir = base_dir
+        self.broken = broken  # already reported as not a mapping: report nothing inside it
         self._used: set[str] = set()
 
     # -- places and problems -------------------------------------------------
@@ -84,13 +89,21 @@ class Section:
         return f"{self.dotted}.{name}" if self.dotted else name
 
     def line_of(self, name: str) -> int:
-        if self.node is not None and name in self.node.items:
-            return self.node.items[name].line
+        """The line of the key `name` (block-style values start on the next line)."""
+        if self.node is not None and name in self.node.key_lines:
+            return self.node.key_lines[name]
         return self.line
 
     def problem(self, name: str, message: str, line: int | None = None) -> None:
+        if self.broken:
+            return
         where = self.line_of(name) if line is None else line
         self.problems.append(Problem(where, self.key(name), message))
+
+    def report(self, message: str) -> None:
+        """A problem with this section as a whole, named by its own key."""
+        if not self.broken:
+            self.problems.append(Problem(self.line, self.dotted, message))
 
     def has(self, name: str) -> bool:
         return self.node is not None and name in self.node.items
@@ -103,8 +116,19 @@ class Section:
 
     # -- typed readers --------------------------------------------------------
 
-    def value(self, name: str, default: T, read: Callable[[Any], T], expected: str) -> T:
-        """Read key `name` with `read`; on a problem record it and return `default`."""
+    def value(
+        self,
+        name: str,
+        default: T,
+        read: Callable[[Any], T],
+        expected: str,
+        *,
+        secret: bool = False,
+    ) -> T:
+        """Read key `name` with `read`; on a problem record it and return `default`.
+
+        A `secret` value is never quoted back in the message.
+        """
         found = self.raw(name)
         if found is None or (isinstance(found, Scalar) and found.value is None):
             if default is REQUIRED:
@@ -114,7 +138,9 @@ class Section:
             return read(found)
         except Invalid as exc:
             detail = str(exc)
-            message = f"expected {expected}, got {describe(found)}"
+            message = (
+                f"expected {expected}" if secret else f"expected {expected}, got {describe(found)}"
+            )
             self.problem(name, f"{message} ({detail})" if detail else message)
             return default
 
@@ -190,12 +216,13 @@ class Section:
 
     def section(self, name: str) -> Section:
         found = self.raw(name)
+        line = self.line_of(name)
         if found is None or (isinstance(found, Scalar) and found.value is None):
-            return Section(None, self.key(name), self.line_of(name), self.problems, self.base_dir)
+            return Section(None, self.key(name), line, self.problems, self.base_dir)
         if not isinstance(found, Mapping):
             self.problem(name, f"expected a mapping of settings, got {describe(found)}")
-            return Section(None, self.key(name), found.line, self.problems, self.base_dir)
-        return Section(found, self.key(name), found.line, self.problems, self.base_dir)
+            return Section(None, self.key(name), line, self.problems, self.base_dir, broken=True)
+        return Section(found, self.key(name), line, self.problems, self.base_dir)
 
     def sections(self, name: str) -> Iterator[Section]:
         """The mappings of a list under `name` (like `calendars:`), each named `name[i]`."""
@@ -223,7 +250,7 @@ class Section:
             self.problem(key, f"given twice (first on line {first})", line)
         candidates = tuple(self._used) + known
         for key in self.node.items:
-            if key in self._used:
+            if key in self._used or key in known:
                 continue
             close = difflib.get_close_matches(key, candidates, n=1, cutoff=0.6)
             hint = f"; did you mean '{close[0]}'?" if close else ""

@@ -102,6 +102,14 @@ def readable_by_others(path: Path) -> bool:
     return bool(mode & (stat.S_IRGRP | stat.S_IROTH))
 
 
+def writable_by_others(path: Path) -> bool:
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return bool(mode & (stat.S_IWGRP | stat.S_IWOTH))
+
+
 def _first_line(text: str) -> str:
     """The first line without its line ending; "" when it holds only white space."""
     lines = text.splitlines()

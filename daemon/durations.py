@@ -49,7 +49,10 @@ def parse_duration(text: str, *, business_days: bool = True) -> Duration:
     if match:
         if not business_days:
             raise ValueError("business days are not allowed here")
-        return Duration(business_days=int(match.group(1)))
+        days = int(match.group(1))
+        if days > 2600:
+            raise ValueError("at most 10 years")
+        return Duration(business_days=days)
     if not _CLOCK.match(cleaned):
         raise ValueError("")
     seconds = 0

@@ -7,6 +7,7 @@ a hostile file expensive: duplicate keys, non-string keys, alias bombs and huge 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,8 @@ import yaml
 
 MAX_FILE_BYTES = 1 << 20
 MAX_VALUES = 20_000
+MAX_DEPTH = 50
+_SECRET_LINE = re.compile(r"password|secret|token", re.IGNORECASE)
 _STR_TAG = "tag:yaml.org,2002:str"
 
 
@@ -56,20 +59,49 @@ Value = Scalar | Sequence | Mapping
 
 def parse(text: str) -> Value | None:
     """Parse one YAML document; None for an empty document."""
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+    if len(text) > MAX_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise YamlError(0, f"the file is larger than {MAX_FILE_BYTES // 1024} KiB")
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 0
-        problem = exc.problem or exc.context or "not valid YAML"
-        raise YamlError(line, f"not valid YAML: {problem}") from None
+        raise YamlError(*_syntax_problem(exc, text)) from None
     except yaml.YAMLError as exc:
-        raise YamlError(0, f"not valid YAML: {exc}") from None
+        raise YamlError(0, f"not valid YAML: {_first_line(exc)}") from None
+    except RecursionError:
+        raise YamlError(0, "not valid YAML: nested too deeply") from None
     if node is None:
         return None
-    return _Converter().convert(node)
+    return _Converter().convert(node, 0)
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, str]:
+    """The line to blame and a one-line reason; quoted text is hidden where secrets live."""
+    mark = exc.problem_mark or exc.context_mark
+    context = exc.context or ""
+    if exc.context_mark is not None and ("quoted scalar" in context or "flow" in context):
+        mark = exc.context_mark  # where the quote or bracket opened, not where parsing gave up
+    lines = text.splitlines() or [""]
+    line = min(mark.line + 1, len(lines)) if mark is not None else 0
+    problem = exc.problem or exc.context or "not valid YAML"
+    marks = (m for m in (exc.problem_mark, exc.context_mark, mark) if m is not None)
+    if any(_SECRET_LINE.search(lines[min(m.line, len(lines) - 1)]) for m in marks):
+        problem = re.sub(r"'[^']*'", "'...'", problem)
+    return line, f"not valid YAML: {problem}"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+class Unreadable:
+    """A scalar YAML could not construct (an impossible date, an unknown tag)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"Unreadable({self.reason!r})"
 
 
 class _Converter:
@@ -77,27 +109,41 @@ class _Converter:
 
     def __init__(self) -> None:
         self._count = 0
+        self._path: set[int] = set()
         self._constructor = yaml.SafeLoader("")
 
-    def convert(self, node: yaml.Node) -> Value:
+    def convert(self, node: yaml.Node, depth: int) -> Value:
+        line = node.start_mark.line + 1
         self._count += 1
         if self._count > MAX_VALUES:
-            raise YamlError(
-                node.start_mark.line + 1,
-                f"the file expands to more than {MAX_VALUES} values (aliases nested too deep?)",
+            message = (
+                f"the file expands to more than {MAX_VALUES} values (aliases nested too deep?)"
             )
-        line = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, line)
-        if isinstance(node, yaml.SequenceNode):
-            return Sequence(tuple(self.convert(item) for item in node.value), line)
+            raise YamlError(line, message)
+        if depth > MAX_DEPTH:
+            raise YamlError(line, f"values nested more than {MAX_DEPTH} levels deep")
+        if id(node) in self._path:
+            raise YamlError(line, "an alias refers to the value that contains it")
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node, line)
+        self._path.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, line, depth)
+            return Sequence(tuple(self.convert(item, depth + 1) for item in node.value), line)
+        finally:
+            self._path.discard(id(node))
+
+    def _scalar(self, node: yaml.ScalarNode, line: int) -> Scalar:
         try:
             value = self._constructor.construct_object(node, deep=True)
-        except (yaml.YAMLError, ValueError, OverflowError) as exc:
-            raise YamlError(line, f"cannot read value: {exc}") from None
+        except yaml.MarkedYAMLError as exc:
+            value = Unreadable(exc.problem or _first_line(exc))
+        except (yaml.YAMLError, ValueError, OverflowError, TypeError) as exc:
+            value = Unreadable(_first_line(exc))
         return Scalar(value, line, str(node.value))
 
-    def _mapping(self, node: yaml.MappingNode, line: int) -> Mapping:
+    def _mapping(self, node: yaml.MappingNode, line: int, depth: int) -> Mapping:
         items: dict[str, Value] = {}
         key_lines: dict[str, int] = {}
         duplicates: list[tuple[str, int]] = []
@@ -111,6 +157,6 @@ class _Converter:
             if key in items:
                 duplicates.append((key, key_line))
                 continue
-            items[key] = self.convert(value_node)
+            items[key] = self.convert(value_node, depth + 1)
             key_lines[key] = key_line
         return Mapping(items, key_lines, line, tuple(duplicates))
