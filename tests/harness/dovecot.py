@@ -28,12 +28,12 @@ INSTALL_HINT = (
 )
 
 
-def find_dovecot() -> Path:
-    """The dovecot binary; /usr/sbin is searched too because it is not on every PATH."""
+def find_dovecot_binary(name: str) -> Path:
+    """``dovecot`` or ``doveadm``; sbin directories are searched too (not on every PATH)."""
     search_path = os.pathsep.join([os.environ.get("PATH", ""), *SBIN_DIRS])
-    found = shutil.which("dovecot", path=search_path)
+    found = shutil.which(name, path=search_path)
     if found is None:
-        raise HarnessError(f"Dovecot is not installed: {INSTALL_HINT}")
+        raise HarnessError(f"{name} is not installed: {INSTALL_HINT}")
     return Path(found)
 
 
@@ -55,7 +55,7 @@ class DovecotServer:
         self.users = users
         self._certs = certs
         self._accounts = DovecotAccounts.for_this_process()
-        self._binary = find_dovecot()
+        self._binary = find_dovecot_binary("dovecot")
         self._ports = self._pick_ports()
         self._process: subprocess.Popen[bytes] | None = None
         self._started_once = False
@@ -126,6 +126,21 @@ class DovecotServer:
         empty ``sender`` is the null reverse path ``<>``.
         """
         deliver_over_lmtp(self.host, self.lmtp_port, sender, recipient, raw_message)
+
+    def doveadm(self, *args: str) -> str:
+        """Run ``doveadm`` against this instance and return its stdout.
+
+        E.g. ``doveadm("expunge", "-u", "alice", "mailbox", "*", "all")``.
+        """
+        argv = [str(find_dovecot_binary("doveadm")), "-c", str(self.layout.config_file), *args]
+        result = subprocess.run(argv, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise HarnessError(f"{' '.join(argv)} failed ({result.returncode}): {result.stderr}")
+        return result.stdout
+
+    def empty_mailboxes(self, name: str) -> None:
+        """Expunge every message of user ``name`` in all folders (folders stay)."""
+        self.doveadm("expunge", "-u", name, "mailbox", "*", "all")
 
     def _pick_ports(self) -> DovecotPorts:
         imap, imaps, lmtp = distinct_free_ports(3)

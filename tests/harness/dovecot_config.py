@@ -104,12 +104,7 @@ def passwd_file_text(users: tuple[MailUser, ...]) -> str:
 
 
 def _mailbox_block(name: str, special_use: str) -> str:
-    return (
-        f"  mailbox {name} {{\n"
-        f"    special_use = {special_use}\n"
-        "    auto = subscribe\n"
-        "  }\n"
-    )
+    return f"  mailbox {name} {{\n    special_use = {special_use}\n    auto = subscribe\n  }}\n"
 
 
 def _service_blocks(ports: DovecotPorts, accounts: DovecotAccounts) -> str:

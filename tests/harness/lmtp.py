@@ -34,6 +34,6 @@ def deliver_over_lmtp(
             code, reply = error.recipients[recipient]
             raise LmtpRefused(recipient, code, reply.decode(errors="replace")) from error
         except smtplib.SMTPResponseException as error:
-            raise LmtpRefused(
-                recipient, error.smtp_code, error.smtp_error.decode(errors="replace")
-            ) from error
+            raw_reply = error.smtp_error
+            text = raw_reply.decode(errors="replace") if isinstance(raw_reply, bytes) else raw_reply
+            raise LmtpRefused(recipient, error.smtp_code, text) from error

@@ -1,5 +1,6 @@
 """Starting and reliably stopping server subprocesses and everything they fork."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -64,10 +65,8 @@ def group_alive(pgid: int) -> bool:
 
 
 def _signal_group(pgid: int, signum: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pgid, signum)
-    except ProcessLookupError:
-        pass
 
 
 def stop_process_group(process: subprocess.Popen[bytes], *, kill: bool = False) -> None:

@@ -6,9 +6,8 @@ submission server enforces can be read in one place.
 
 import asyncio
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
@@ -16,8 +15,14 @@ from tests.harness.lmtp import LmtpRefused
 from tests.harness.smtp_faults import DataFault, DataFaultScript
 from tests.harness.users import MAIL_DOMAIN, password_matches
 
-Deliver = Callable[[str, str, bytes], None]
-"""Delivers (sender, recipient, raw message) into a mailbox or raises LmtpRefused."""
+
+class Deliver(Protocol):
+    """Puts a message into a recipient's mailbox now, or raises ``LmtpRefused``.
+
+    ``DovecotServer.deliver`` is the production implementation.
+    """
+
+    def __call__(self, recipient: str, raw_message: bytes, sender: str = "") -> None: ...
 
 
 @dataclass(frozen=True)
@@ -131,7 +136,7 @@ class SubmissionHandler:
             if not _is_local(recipient):
                 continue
             try:
-                await asyncio.to_thread(self._deliver, sender, recipient, raw)
+                await asyncio.to_thread(self._deliver, recipient, raw, sender=sender)
             except LmtpRefused as refusal:
                 return f"{refusal.code} {refusal.reply}"
             delivered.append(recipient)
