@@ -77,8 +77,9 @@ class SmtpConfig(MailServer):
 
 
 @dataclass(frozen=True, kw_only=True)
-class CaldavCalendar:
-    type: Literal["caldav"] = "caldav"
+class RemoteCalendar:
+    """A calendar fetched over HTTP(S): the settings CalDAV and ICS URLs share."""
+
     url: str
     username: str | None
     secret: Secret | None
@@ -87,13 +88,13 @@ class CaldavCalendar:
 
 
 @dataclass(frozen=True, kw_only=True)
-class IcsUrlCalendar:
+class CaldavCalendar(RemoteCalendar):
+    type: Literal["caldav"] = "caldav"
+
+
+@dataclass(frozen=True, kw_only=True)
+class IcsUrlCalendar(RemoteCalendar):
     type: Literal["ics_url"] = "ics_url"
-    url: str
-    username: str | None
-    secret: Secret | None
-    ca_file: Path | None
-    insecure: bool
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli import afterview
 from tests.harness import CertBundle, DovecotServer, RadicaleServer, SubmissionServer
 
 pytestmark = pytest.mark.integration
 
 ALICE_PASSWORD = "alice-Secret-1"
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def afterview(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "daemon", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
-        timeout=120,
-        check=False,
-    )
 
 
 def write_config(path: Path, text: str) -> Path:

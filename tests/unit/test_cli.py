@@ -2,35 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from daemon import __version__
 from daemon.cli import build_parser, main
+from tests.cli import ROOT
+from tests.cli import afterview as run
 
-ROOT = Path(__file__).resolve().parents[2]
 VALID = """\
 account: {email: me@example.com}
 imap: {host: imap.example.com, password_env: CLI_TEST_PW}
 smtp: {host: smtp.example.com, password_env: CLI_TEST_PW}
 """
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "daemon", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
-        timeout=60,
-        check=False,
-    )
 
 
 def subcommands() -> list[str]:
