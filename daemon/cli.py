@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
 from daemon import __version__, calendars, logs
 from daemon.config import CalendarSource, Config, ConfigError, default_config_path, load_config
+from daemon.detect import classify_calendar, classify_email
 from daemon.errors import AfterviewError, PermanentError
 from daemon.logs import MaskingFormatter
 from daemon.mail import imap, smtp
+from daemon.model import Detection, Kind
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +64,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="also log in to IMAP, SMTP and each calendar source; one line per component",
     )
     check.set_defaults(handler=check_config)
+    classify = commands.add_parser(
+        "classify",
+        help="say whether .eml and .ics files are about a job interview, and what they hold",
+        description="Classify RFC 5322 .eml files (one result each) and .ics files (one result "
+        "per event). Exit 1 if any file could not be read or parsed.",
+    )
+    classify.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    classify.add_argument("--json", action="store_true", help="one JSON object per line")
+    classify.add_argument(
+        "--now",
+        type=_iso_datetime,
+        default=None,
+        metavar="ISO8601",
+        help="the moment relative dates are read against when a message has no Date header",
+    )
+    classify.set_defaults(handler=classify_files)
     return parser
+
+
+def _iso_datetime(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an ISO 8601 time, got {text!r}") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -162,3 +190,51 @@ def _check_calendar(source: CalendarSource) -> str:
         return f"{calendars.describe(source)}: {calendars.check(source)}"
     except AfterviewError as exc:
         raise type(exc)(f"{calendars.describe(source)}: {exc}") from None
+
+
+def classify_files(args: argparse.Namespace, formatter: MaskingFormatter) -> int:
+    failed = False
+    rows: list[list[str]] = []
+    for path in args.files:
+        for result in classify_path(path, args.now):
+            failed = failed or result.error is not None
+            if args.json:
+                print(json.dumps(result.to_json(str(path)), ensure_ascii=False), flush=True)
+            else:
+                rows.append(_table_row(str(path), result))
+    if not args.json:
+        _print_table(["FILE", "KIND", "START", "COMPANY", "ROLE", "PEOPLE / NOTE"], rows)
+    return 1 if failed else 0
+
+
+def classify_path(path: Path, now: datetime | None) -> list[Detection]:
+    """Read one file and classify it; a file that cannot be read gives one `error` result."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return [Detection(Kind.NONE, error=f"cannot read the file: {exc.strerror or exc}")]
+    if path.suffix.lower() in (".ics", ".ical", ".ifb", ".icalendar"):
+        return classify_calendar(data, default_zone=now.tzinfo if now and now.tzinfo else UTC)
+    return [classify_email(data, now=now)]
+
+
+def _table_row(file: str, result: Detection) -> list[str]:
+    people = ", ".join(p.name or p.email or "" for p in result.interviewers)
+    return [
+        file,
+        result.kind.value,
+        result.start.isoformat(timespec="minutes") if result.start else "-",
+        result.company or "-",
+        result.role or "-",
+        f"error: {result.error}" if result.error else people or "-",
+    ]
+
+
+def _print_table(header: list[str], rows: list[list[str]]) -> None:
+    widths = [min(48, max(len(r[i]) for r in [header, *rows])) for i in range(len(header) - 1)]
+    for row in [header, *rows]:
+        cells = [
+            cell if len(cell) <= w else cell[: w - 1] + "…"
+            for cell, w in zip(row, widths, strict=False)
+        ]
+        print("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=False)) + "  " + row[-1])

@@ -1,0 +1,5 @@
+"""Interview detection: one email or one calendar event in, a `Detection` out. No sockets."""
+
+from daemon.detect.classify import classify_calendar, classify_email
+
+__all__ = ["classify_calendar", "classify_email"]

@@ -1,0 +1,481 @@
+"""Decide what one email or one calendar event says about a job interview.
+
+Pure: bytes in, `Detection` out. Calendar data in the mail is the strongest evidence; the
+prose is read for the rest. Hard negatives (rejections, offers, alerts, own mail) are ruled
+out by what they are, before any keyword can make them look like an invitation.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta, tzinfo
+
+from daemon.detect import cues, ics, links, mime, people, when, zones
+from daemon.detect.company import find_company
+from daemon.detect.text import language, split_quoted
+from daemon.model import Detection, Kind, Person
+
+MAX_MESSAGE_BYTES = 25 << 20
+MAX_READ_CHARS = 10_000
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n{2,}|\n(?=\s*[-*•])")
+_OLD_TIME = re.compile(
+    r"(?:from|instead of|originally|previously|was|statt|anstatt|anstelle|von|au lieu d[eu]|"
+    r"initialement|prévu|en lugar de|en vez de|originalmente|inicialmente|previsto)\W{0,3}"
+    r"(?:\w+\W{1,3}){0,6}$",
+    re.IGNORECASE,
+)
+_ROLE = (
+    re.compile(
+        r"\bfor (?:the|our|a|an) ([A-Z][\w/&+#.-]*(?: [\w/&+#().-]+){0,6}?) (?:position|role|opening)\b"
+    ),
+    re.compile(
+        r"\b(?:position|role|job title|stelle|poste|puesto)\s*:\s*([^\n]{3,80})", re.IGNORECASE
+    ),
+    re.compile(r"\b(?:als|as an?|as)\s+([A-Z][\w/&+#.-]*(?: [A-Z(][\w/&+#().-]*){0,5})\b"),
+    re.compile(r"\bpour le poste d[e']\s*([^\n,.]{3,80}?)(?:\s+(?:chez|au sein)|[,.\n])"),
+    re.compile(
+        r"\bpara (?:el|la) (?:puesto|posición|vacante) de\s+([^\n,.]{3,80}?)(?:\s+en\s|[,.\n])"
+    ),
+    re.compile(
+        r"\b(?:position|stelle) (?:als|as)\s+([^\n,.]{3,80}?)(?:\s+(?:bei|at)\s|[,.\n])",
+        re.IGNORECASE,
+    ),
+)
+_ADDRESS_LABEL = re.compile(
+    r"^\s*\**(?:address|location|venue|where|adresse|ort|anschrift|lieu|direcci[óo]n|ubicaci[óo]n|"
+    r"lugar)\**\s*:\**\s*(.{5,160})$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_STREET = re.compile(
+    r"^\s*(.{0,60}?\b(?:\d{1,5}\s+[A-Z][\w.' -]+\s(?:street|st\.|avenue|ave\.?|road|rd\.|boulevard|blvd|"
+    r"way|lane|drive|place|square)|[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|platz|allee|ring)\s+\d+|"
+    r"\d{1,4},?\s+(?:rue|avenue|boulevard|place|quai|allée)\s+[\w' -]+|"
+    r"(?:calle|avenida|av\.|paseo|plaza)\s+[\w' -]+,?\s*\d+).{0,80})$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_VIDEO_WORDS = re.compile(
+    r"^(?:zoom|google meet|microsoft teams(?: meeting)?|teams|webex|video ?call|phone|online|remote|"
+    r"virtual|whereby|jitsi|chime|tbd|n/a)\b",
+    re.IGNORECASE,
+)
+
+
+def classify_email(
+    raw: bytes,
+    *,
+    me: Iterable[str] = (),
+    default_zone: tzinfo | None = None,
+    now: datetime | None = None,
+) -> Detection:
+    """`now` stands in for the Date header when a message has none (relative dates need one)."""
+    if len(raw) > MAX_MESSAGE_BYTES:
+        return Detection(Kind.NONE, error=f"message larger than {MAX_MESSAGE_BYTES >> 20} MiB")
+    try:
+        parsed = mime.parse(raw)
+    except Exception as exc:  # the email package can fail in many ways on hostile input
+        return Detection(Kind.NONE, error=f"cannot parse the message: {type(exc).__name__}: {exc}")
+    if parsed.date is None and now is not None:
+        parsed.date = now
+    try:
+        return _EmailReading(parsed, set(me), default_zone).detect()
+    except RecursionError:
+        return Detection(Kind.NONE, error="the message is nested too deeply")
+
+
+def classify_calendar(
+    data: bytes, *, me: Iterable[str] = (), default_zone: tzinfo = UTC
+) -> list[Detection]:
+    """One detection per VEVENT, in file order; an unreadable file gives one with `error`."""
+    calendar = ics.read(data, default_zone)
+    if not calendar.events:
+        error = "; ".join(calendar.errors) or "no events in the calendar"
+        return [Detection(Kind.NONE, error=error)]
+    mine = {address.lower() for address in me}
+    return [_event_detection(event, "", mine, set(), None) for event in calendar.events]
+
+
+class _EmailReading:
+    def __init__(self, parsed: mime.ParsedMail, me: set[str], zone: tzinfo | None) -> None:
+        self.mail = parsed
+        recipients = [address for _, address in parsed.to]
+        self.me = {a.lower() for a in me} | set(recipients if len(recipients) <= 2 else [])
+        self.my_names = {name.lower() for name, _ in parsed.to if name}
+        if parsed.sender in self.me:
+            self.my_names.add(parsed.sender_name.lower())
+        # What decides an interview sits in the first screens of a mail; bounding the text
+        # read keeps a 10 MB body from costing more than a short one.
+        self.reading = split_quoted(parsed.text[:MAX_READ_CHARS], parsed.subject)
+        self.fresh = f"{parsed.subject}\n{self.reading.fresh}"
+        self.language = language(self.fresh)
+        self.zone = zone or zones.guess_zone(parsed.date, self.language)
+        self.day_first = self.language != "en" or not str(self.zone).startswith("America")
+
+    def detect(self) -> Detection:
+        mail = self.mail
+        if self._is_own_or_automatic():
+            return Detection(Kind.NONE, reasons=("automatic or afterview's own mail",))
+        events = []
+        for data in mail.calendars:
+            events.extend(ics.read(data, self.zone).events)
+        for event in events:
+            if self._event_is_interview(event):
+                return self._from_event(event)
+        return self._from_prose()
+
+    def _is_own_or_automatic(self) -> bool:
+        mail, headers = self.mail, self.mail.headers
+        if "x-afterview" in headers or "[afterview]" in mail.subject.lower():
+            return True
+        if mail.content_type == "multipart/report" or cues.AUTOMATIC_SUBJECT.search(mail.subject):
+            return True
+        local = mail.sender.split("@")[0]
+        if local in ("mailer-daemon", "postmaster"):
+            return True
+        auto = headers.get("auto-submitted", "no").lower()
+        return auto.startswith("auto-replied") or "x-autoreply" in headers
+
+    def _event_is_interview(self, event: ics.CalendarEvent) -> bool:
+        if cues.INTERVIEW.search(event.summary) or cues.INTERVIEW.search(event.description):
+            return not cues.BULK.search(event.summary)
+        return bool(cues.INTERVIEW.search(self.fresh)) and not self._negative_reason()
+
+    def _from_event(self, event: ics.CalendarEvent) -> Detection:
+        detection = _event_detection(event, self.fresh, self.me, self.my_names, self)
+        return detection
+
+    # -- prose -----------------------------------------------------------------
+
+    def _from_prose(self) -> Detection:
+        if not self._about_interview():
+            return Detection(Kind.NONE, reasons=("no interview words",))
+        negative = self._negative_reason()
+        sentences = self.firm_sentences
+        firm = "\n".join(sentences)
+        cancelled = bool(cues.CANCELLED.search(firm))
+        if negative and not cancelled:
+            return Detection(Kind.NONE, reasons=(negative,))
+        moments = self._future_moments()
+        rescheduled = bool(cues.RESCHEDULED.search(firm))
+        new_moments = [m for m in moments if not self._is_old(m, cancelled)]
+        distinct = {m.start for m in moments}
+        if cancelled and not (rescheduled and new_moments):
+            kind = Kind.CANCELLED
+        elif rescheduled and moments:
+            kind = Kind.RESCHEDULED
+        elif cues.ASKS_FOR_TIME.search(firm) and not (
+            len(distinct) == 1 and cues.CONFIRMED.search(firm)
+        ):
+            kind = Kind.INVITATION
+        elif moments and (
+            cues.CONFIRMED.search(firm) or cues.INVITATION.search(firm) or self._job_context()
+        ):
+            kind = Kind.SCHEDULED
+        elif cues.INVITATION.search(firm) or cues.ASKS_FOR_TIME.search(firm):
+            kind = Kind.INVITATION
+        elif cues.RESCHEDULED.search(firm) and self._job_context():
+            kind = Kind.INVITATION  # "we need to reschedule": a new time is still to be found
+        else:
+            return Detection(Kind.NONE, reasons=("no arrangement for an interview",))
+        if not self._job_context() and kind is not Kind.CANCELLED:
+            return Detection(Kind.NONE, reasons=("interview words without a job context",))
+        start, end = self._when(kind, moments)
+        return self._complete(kind, start, end, [])
+
+    def _about_interview(self) -> bool:
+        if cues.INTERVIEW.search(self.fresh):
+            return True
+        return bool(cues.MEETING.search(self.fresh)) and self._job_context()
+
+    def _negative_reason(self) -> str | None:
+        fresh = self.fresh
+        for name, pattern in (
+            ("a rejection", cues.REJECTION),
+            ("an offer", cues.OFFER),
+            ("not a hiring interview", cues.NOT_HIRING),
+        ):
+            if pattern.search(fresh):
+                return name
+        asks = self._firm(cues.INVITATION) or self._firm(cues.ASKS_FOR_TIME)
+        arranged = asks or (self._firm(cues.CONFIRMED) and bool(self._future_moments()))
+        if cues.APPLICATION_RECEIVED.search(fresh) and not arranged:
+            return "an application confirmation"
+        if cues.PAST_INTERVIEW.search(fresh) and not arranged:
+            return "about an interview that already happened"
+        bulk = len(cues.BULK.findall(fresh))
+        listy = "list-unsubscribe" in self.mail.headers or "list-id" in self.mail.headers
+        if bulk >= 2 or (bulk and (listy or not arranged)):
+            return "a newsletter, alert, event or appointment"
+        return None
+
+    def _is_old(self, moment: when.Moment, cancelled: bool) -> bool:
+        """A time the mail says is no longer the plan: "from 3pm", "instead of", the cancelled slot."""
+        text = self.reading.fresh + "\n" + self.mail.subject
+        before = text[max(0, moment.position - 60) : moment.position]
+        if _OLD_TIME.search(before):
+            return True
+        return cancelled and bool(cues.CANCELLED.search(moment.line))
+
+    def _firm(self, pattern: re.Pattern[str]) -> bool:
+        return bool(pattern.search(self.firm_text))
+
+    @functools.cached_property
+    def firm_text(self) -> str:
+        return "\n".join(self.firm_sentences)
+
+    @functools.cache  # noqa: B019 - one reading object lives for one message
+    def _job_context(self) -> bool:
+        if cues.JOB_CONTEXT.search(self.fresh) or cues.INTERVIEW.search(self.mail.subject):
+            return True
+        domain = self.mail.sender.split("@")[-1]
+        return any(label in cues.ATS_DOMAINS for label in domain.split("."))
+
+    @functools.cached_property
+    def firm_sentences(self) -> list[str]:
+        return _firm_sentences(self.fresh)
+
+    def _future_moments(self) -> list[when.Moment]:
+        return self.future_moments
+
+    @functools.cached_property
+    def future_moments(self) -> list[when.Moment]:
+        moments = when.find_moments(
+            self.reading.fresh + "\n" + self.mail.subject,
+            self.mail.date,
+            self.zone,
+            day_first=self.day_first,
+        )
+        if self.mail.date is None:
+            return moments
+        floor = self.mail.date - timedelta(days=1)
+        return [m for m in moments if m.start >= floor]
+
+    def _when(
+        self, kind: Kind, moments: list[when.Moment]
+    ) -> tuple[datetime | None, datetime | None]:
+        if kind is Kind.INVITATION or not moments:
+            return None, None
+        text = self.reading.fresh + "\n" + self.mail.subject
+        chosen = moments[0]
+        if kind is Kind.RESCHEDULED:
+            fresh_ones = [
+                m
+                for m in moments
+                if not _OLD_TIME.search(text[max(0, m.position - 60) : m.position])
+            ]
+            chosen = (fresh_ones or moments)[-1] if len(fresh_ones) != 1 else fresh_ones[0]
+            for m in fresh_ones:
+                cue = cues.RESCHEDULED.search(text[max(0, m.position - 120) : m.position])
+                if cue:
+                    chosen = m
+                    break
+        start, end = chosen.start, chosen.end
+        same_day = [m for m in moments if m.start.date() == start.date() and m.start >= start]
+        if kind is Kind.SCHEDULED and len(same_day) >= 2:
+            last = max(same_day, key=lambda m: m.start)
+            if last.start - start <= timedelta(hours=10):
+                end = last.end or end
+                if last.end is None:
+                    end = None
+        if end is None and (kind is not Kind.SCHEDULED or len(same_day) < 2):
+            length = when.find_length(self.reading.fresh)
+            if length is not None:
+                end = start + length
+        return start, end
+
+    def _complete(
+        self, kind: Kind, start: datetime | None, end: datetime | None, found: list[Person]
+    ) -> Detection:
+        mail = self.mail
+        text = self.reading.fresh
+        interviewers = found or self._interviewers(text)
+        company = find_company(
+            mail.subject,
+            text,
+            mail.sender_name,
+            mail.sender,
+            [p.email for p in interviewers if p.email] + [a for _, a in mail.reply_to + mail.cc],
+            {a.split("@")[-1] for a in self.me},
+        )
+        if not interviewers and self._sender_is_interviewer():
+            interviewers = [Person(mail.sender_name or None, mail.sender)]
+        candidates = links.urls_in(text) + mail.links + links.urls_in(self.reading.quoted)
+        meeting = links.meeting_url(candidates)
+        return Detection(
+            kind,
+            company=company,
+            role=_role(mail.subject + "\n" + text),
+            start=start,
+            end=end,
+            interviewers=tuple(interviewers),
+            meeting_url=meeting,
+            location=None if meeting else _location(text),
+        )
+
+    def _interviewers(self, text: str) -> list[Person]:
+        found = people.from_prose(text, self.me, self.my_names)
+        found += people.from_lists_and_titles(text, self.me, self.my_names)
+        mail = self.mail
+        known = [*mail.cc, *mail.to, *mail.reply_to, (mail.sender_name, mail.sender)]
+        known += [("", e) for e in links.emails_in(text)]
+        known = [(n, a) for n, a in known if a not in self.me and not people.is_robot(a)]
+        found = people.with_known_addresses(found, known)
+        # Someone copied in and named in the text ("I've cc'd Priscilla") takes part.
+        for name, address in mail.cc:
+            first = name.split()[0] if name else ""
+            if (
+                (
+                    first
+                    and re.search(rf"\b{re.escape(first)}\b", text)
+                    and not people.is_robot(address)
+                )
+                and address not in self.me
+                and address != mail.sender
+            ):
+                found.append(Person(name, address))
+        return people.dedupe(found, self.me)
+
+    def _sender_is_interviewer(self) -> bool:
+        """A person who writes 'chat with me' or 'I'll call you' will be on the call."""
+        sender = self.mail.sender
+        if not sender or sender in self.me or people.is_robot(sender):
+            return False
+        return bool(
+            re.search(
+                r"\b(?:with me|i(?:'ll| will) call you|speak with me|meet me|call me|mit mir|"
+                r"avec moi|conmigo|je vous appellerai|te llamar[ée]|"
+                r"our (?:call|chat|conversation|interview|meeting|time|\d+\s?(?:pm|am))|"
+                r"\w+ and i (?:will|would|'ll|are|look)|i(?:'d| would) (?:love|like) to (?:chat|talk|meet|speak)|"
+                r"let'?s (?:chat|talk|meet)|grab \d+|i have to cancel|i need to cancel|"
+                r"unser(?:en?)? (?:gespräch|telefonat|termin)|ich (?:rufe|melde)|notre (?:entretien|échange|appel|rendez-vous)|"
+                r"je t'appelle|nuestra (?:entrevista|llamada|reunión)|te llamo)\b",
+                self.reading.fresh,
+                re.IGNORECASE,
+            )
+        )
+
+
+def _firm_sentences(text: str) -> list[str]:
+    """Sentences that state something: not conditions, offers to change, or action links.
+
+    The two long patterns scan the text once; sentences that overlap a match are dropped.
+    """
+    hedges = [m.span() for m in cues.CONDITIONAL.finditer(text)]
+    hedges += [m.span() for m in cues.CHANGE_OFFER.finditer(text)]
+    sentences, start = [], 0
+    for boundary in [*_SENTENCE.finditer(text), None]:
+        end = boundary.start() if boundary else len(text)
+        if not any(low < end and start < high for low, high in hedges):
+            sentences.append(text[start:end])
+        start = boundary.end() if boundary else end
+    return sentences
+
+
+def _event_detection(
+    event: ics.CalendarEvent,
+    mail_text: str,
+    me: set[str],
+    my_names: set[str],
+    reading: _EmailReading | None,
+) -> Detection:
+    text = event.text
+    interview = cues.INTERVIEW.search(text) or (
+        reading is not None and cues.INTERVIEW.search(mail_text)
+    )
+    if (
+        not interview
+        or event.start is None
+        or cues.BULK.search(event.summary)
+        or cues.NOT_HIRING.search(text)
+    ):
+        return Detection(Kind.NONE, uid=event.uid, reasons=("not an interview event",))
+    if event.method == "CANCEL" or event.status == "CANCELLED":
+        kind = Kind.CANCELLED
+    elif event.sequence > 0 or cues.RESCHEDULED.search(
+        "\n".join(_firm_sentences(mail_text or text))
+    ):
+        kind = Kind.RESCHEDULED
+    else:
+        kind = Kind.SCHEDULED
+    if not me:
+        me = _guess_candidate(event)
+    found = people.from_attendees(event.attendees, event.organizer, me)
+    if not found:
+        found = people.from_prose(event.description, me, my_names)
+    if reading is not None:
+        detection = reading._complete(kind, event.start, event.end, found)
+        meeting = links.meeting_url(
+            event.urls + links.urls_in(event.description + "\n" + event.location)
+        )
+        location = _event_location(event) or detection.location
+        return Detection(
+            kind,
+            company=detection.company,
+            role=detection.role,
+            start=event.start,
+            end=event.end,
+            interviewers=detection.interviewers,
+            meeting_url=meeting or detection.meeting_url,
+            location=None if (meeting or detection.meeting_url) else location,
+            uid=event.uid,
+        )
+    meeting = links.meeting_url(
+        event.urls + links.urls_in(event.description + "\n" + event.location)
+    )
+    organizer = event.organizer.email if event.organizer and event.organizer.email else ""
+    company = find_company(
+        event.summary, event.description, "", organizer, [p.email for p in found if p.email], set()
+    )
+    return Detection(
+        kind,
+        company=company,
+        role=_role(event.summary + "\n" + event.description),
+        start=event.start,
+        end=event.end,
+        interviewers=tuple(found),
+        meeting_url=meeting,
+        location=None if meeting else _event_location(event),
+        uid=event.uid,
+    )
+
+
+def _guess_candidate(event: ics.CalendarEvent) -> set[str]:
+    """In a bare calendar file the candidate is the attendee whose domain no one else shares."""
+    addresses = [a.person.email for a in event.attendees if a.person.email]
+    if event.organizer and event.organizer.email:
+        addresses.append(event.organizer.email)
+    domains = [a.split("@")[1] for a in addresses]
+    lonely = {a for a in addresses if domains.count(a.split("@")[1]) == 1}
+    crowd = [d for d in domains if domains.count(d) > 1]
+    return lonely if crowd and len(lonely) == 1 else set()
+
+
+def _event_location(event: ics.CalendarEvent) -> str | None:
+    location = event.location.strip()
+    if not location or location.lower().startswith(("http://", "https://")):
+        return None
+    if _VIDEO_WORDS.match(location) or links.is_meeting(location):
+        return None
+    return location
+
+
+def _role(text: str) -> str | None:
+    for pattern in _ROLE:
+        match = pattern.search(text)
+        if match:
+            role = " ".join(match.group(1).split()).strip(" .,:;-–\"'")
+            role = re.split(r"\s+(?:at|with|bei|chez|en|in|for)\s+", role)[0]
+            if 3 <= len(role) <= 80 and not re.match(r"(?i)^(?:a|an|the|part|well)$", role):
+                return role
+    return None
+
+
+def _location(text: str) -> str | None:
+    for pattern in (_ADDRESS_LABEL, _STREET):
+        match = pattern.search(text)
+        if match:
+            value = " ".join(match.group(1).split()).strip(" *")
+            if value and not _VIDEO_WORDS.match(value) and "http" not in value:
+                return value
+    return None

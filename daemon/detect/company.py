@@ -1,0 +1,250 @@
+"""The hiring company as a person would name it, not the ATS vendor or the agency's relay."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+
+from daemon.detect.cues import ATS_DOMAINS
+
+_FREEMAIL = {
+    "gmail", "googlemail", "outlook", "hotmail", "live", "yahoo", "icloud", "me", "mac", "aol",
+    "gmx", "web", "proton", "protonmail", "fastmail", "mail", "posteo", "mailbox", "t-online",
+    "orange", "free", "laposte", "wanadoo", "sfr", "yandex", "zoho", "hey",
+}  # fmt: skip
+_WORD = r"[A-ZÀ-ÖØ-Þ0-9][\w&'’+-]*"
+_NAME = (
+    rf"{_WORD}(?:[ \t]+(?:&[ \t]+|of[ \t]+|de[ \t]+|and[ \t]+|und[ \t]+|the[ \t]+)?{_WORD}){{0,4}}"
+)
+_AGENCY = re.compile(
+    r"recruit|talent|staffing|search|resourc|personnel|headhunt|hire|hiring|agency|intervue|"
+    r"placement|executive|partners?\b|\bpersonal(?:beratung|service|dienst)?\b|recrutement|"
+    r"\bcabinet\b|selecci[óo]n|consultores|consulting",
+    re.IGNORECASE,
+)
+_PHRASE = re.compile(
+    r"[A-ZÀ-ÖØ-Þ0-9][\w'’.-]*(?:[ \t]+(?:&[ \t]+|(?:des|de|du|la|le|of|the|und|y)[ \t]+)?"
+    r"[A-ZÀ-ÖØ-Þ0-9&][\w'’.-]*)*"
+)
+_ORG_SUFFIX = re.compile(
+    r"^(?:[A-Z]{2,3}|Authority|Bank|Health|Group|Labs?|Systems|Studios?|Media|Foods|Retail|"
+    r"Insurance|Energy|Capital|University|College|Academy|School|Hospital|Foundation|Council|"
+    r"Agency|Institute|Technologies|Software|Solutions|Holdings|Company|Corporation)$"
+)
+_TITLE_END = re.compile(
+    r"(?:engineer|developer|manager|analyst|designer|scientist|architect|modell?er|consultant|"
+    r"specialist|coordinator|director|lead|intern|officer|associate|recruiter|partner|"
+    r"merchandiser|buyer|nurse|teacher|assistant|representative|executive|administrator)s?$",
+    re.IGNORECASE,
+)
+_ATS_NAME = re.compile(
+    r"\b(?:greenhouse|lever|workday|ashby|smartrecruiters|icims|goodtime|calendly|jobvite|"
+    r"bamboohr|personio|recruitee|workable|teamtailor|successfactors|taleo|linkedin|indeed)\b",
+    re.IGNORECASE,
+)
+_GENERIC_TEAM = re.compile(
+    r"^(?:the )?(?:recruiting|recruitment|talent(?: acquisition)?|hiring|hr|careers?|people)"
+    r"(?: team)?$",
+    re.IGNORECASE,
+)
+_PATTERNS = (
+    # Subject and body phrases that name the employer.
+    rf"\binterview(?:ing)?\s+(?:with|at|for)\s+({_NAME})",
+    rf"\b(?:position|role|opening|opportunity|job|team|career|internship)\s+(?:at|with)\s+({_NAME})",
+    rf"\b(?:here|work|working|join(?:ing)?|career|careers)\s+at\s+({_NAME})",
+    rf"\bon behalf of\s+({_NAME})",
+    rf"\b(?:greetings|hello|news) from\s+({_NAME})",
+    rf"\b(?:interest in|applying to|applied to|application to|interest at)\s+(?:join(?:ing)?\s+)?({_NAME})\b",
+    rf"\b(?:our|my) client,?\s+({_NAME})",
+    rf"\bjoin(?:ing)?\s+({_NAME})\b",
+    rf"\bbei\s+(?:der\s+|dem\s+|uns\s+bei\s+)?({_NAME})",
+    rf"\bchez\s+({_NAME})",
+    rf"\b(?:en|con)\s+({_NAME})\s+(?:para|como)\b",
+    rf"\b(?:el equipo|equipo) de\s+({_NAME})",
+    rf"\bl'équipe\s+(?:de\s+)?({_NAME})",
+    rf"\bpuesto (?:de .{{1,60}}? )?en\s+({_NAME})",
+    rf"\bposte (?:de .{{1,60}}? )?(?:chez|au sein de)\s+({_NAME})",
+    rf"^({_NAME})\s+(?:[-|–:]\s*)?(?:interview|phone screen|entretien|entrevista|vorstellungsgespräch)",
+)
+_COMPILED = tuple(re.compile(p, re.MULTILINE) for p in _PATTERNS)
+_DISPLAY = (
+    re.compile(rf"^.+?\(({_NAME})\)$"),
+    re.compile(rf"^({_NAME})\s+(?:via|through|über|par|a través de)\s+\w+", re.IGNORECASE),
+    re.compile(rf"^.+?\s+(?:at|from|@|bei|de|chez|von)\s+({_NAME})$"),
+    re.compile(
+        rf"^({_NAME}?)\s+(?:recruiting|recruitment|talent(?: acquisition)?|careers|hiring(?: team)?|"
+        r"hr|people|jobs|team|karriere|recrutement|reclutamiento|rrhh|personal)$",
+        re.IGNORECASE,
+    ),
+)
+_STOP = re.compile(
+    r"^(?:the|a|an|our|your|my|us|you|we|i|it|this|that|team|interview|zoom|google|microsoft|"
+    r"teams|meet|phone|video|call|hiring|recruiting|talent|hr|engineering|next|dear|hi|hello|"
+    r"hallo|bonjour|hola|sie|uns|ihnen|vous|nous|usted|la|le|el|los|las|der|die|das|mit|pour|"
+    r"para|senior|junior|staff|lead|monday|tuesday|wednesday|thursday|friday|calendar)$",
+    re.IGNORECASE,
+)
+_TRAILING = re.compile(
+    r"\s+[-|–]\s+(?:hr|recruiting|talent(?: acquisition)?|careers|people|rh|rrhh)$|\s+(?:team|recruiting|talent|careers|hiring|for|to|on|in|as|and|is|are|was|we|this|the|"
+    r"interview|position|role|gmbh & co\. kg)$|[.,;:!?]+$",
+    re.IGNORECASE,
+)
+
+
+def find_company(
+    subject: str,
+    text: str,
+    sender_name: str,
+    sender: str,
+    other_addresses: list[str],
+    my_domains: set[str],
+) -> str | None:
+    votes: Counter[str] = Counter()
+    display = _from_display(sender_name)
+    if display is None and is_robot_sender(sender) and sender_name:
+        # "Harbor & Vale Insurance <no-reply@myworkday.com>", but not "Hannah Ortiz <...>"
+        display = None if _signs_as_person(sender_name, text) else _clean(sender_name)
+        if display and (_ATS_NAME.search(display) or _GENERIC_TEAM.match(display)):
+            display = None
+    if display and not is_agency(display):
+        votes[display] += 3
+    body_and_subject = subject + "\n" + text
+    for segment in re.split(r"\s+[-|–—:]\s+|:\s+", subject):
+        name = _clean(segment)
+        if name and len(name) > 2 and text.count(name) >= 1:
+            votes[name] += 1
+    for source, weight in ((subject, 3), (text[:6000], 1)):
+        for pattern in _COMPILED:
+            for match in pattern.finditer(source):
+                name = _clean(match.group(1))
+                if name:
+                    votes[name] += weight
+    for address in [sender, *other_addresses]:
+        name = _from_domain(address, body_and_subject, my_domains)
+        if name:
+            votes[name] += 2 if address == sender else 1
+    if not votes:
+        return None
+    merged = _merge(votes)
+    best, _ = merged.most_common(1)[0]
+    return best
+
+
+def is_robot_sender(address: str) -> bool:
+    local, _, domain = address.lower().partition("@")
+    return bool(
+        re.match(
+            r"^(?:no-?reply|do-?not-?reply|notifications?|jobs|careers|recruiting|talent|hr)", local
+        )
+        or any(label in ATS_DOMAINS for label in domain.split("."))
+    )
+
+
+def _signs_as_person(name: str, text: str) -> bool:
+    first = re.escape(name.split()[0]) if name.split() else ""
+    if not first:
+        return False
+    signed = re.search(rf"^\s*-*\s*{first}\s*$", text, re.MULTILINE)
+    titled = re.search(
+        rf"{re.escape(name)}\s*[,|\n]\s*[^\n]{{0,40}}{_TITLE_END.pattern[:-1]}", text, re.I
+    )
+    return bool(signed or titled)
+
+
+def _from_display(display: str) -> str | None:
+    for pattern in _DISPLAY:
+        match = pattern.match(display.strip())
+        if match:
+            return _clean(match.group(1))
+    return None
+
+
+def _from_domain(address: str, text: str, my_domains: set[str]) -> str | None:
+    if "@" not in address:
+        return None
+    domain = address.split("@", 1)[1].lower()
+    labels = domain.split(".")
+    if domain in my_domains or len(labels) < 2:
+        return None
+    core = labels[-2] if labels[-2] not in ("co", "com") or len(labels) < 3 else labels[-3]
+    if core in _FREEMAIL or core in ATS_DOMAINS or any(label in ATS_DOMAINS for label in labels):
+        return None
+    if is_agency(core):
+        return None
+    squashed = _squash(core)
+    if not squashed:
+        return None
+    # Prefer the spelling the text uses: "orbitalpantry" -> "Orbital Pantry".
+    spelled = _spelling_in(text, squashed)
+    if spelled:
+        return spelled
+    return " ".join(w.capitalize() for w in re.split(r"[-_]", core) if w)
+
+
+def _squash(word: str) -> str:
+    """Letters and digits only, as a domain name writes them: "Brückner & Co" -> "bruecknerandco"."""
+    lowered = word.lower().replace("&", "and")
+    for umlaut, spelled in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
+        lowered = lowered.replace(umlaut, spelled)
+    plain = unicodedata.normalize("NFKD", lowered).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]", "", plain)
+
+
+def is_agency(name: str) -> bool:
+    """A recruiting agency writes about its client; its own name is not the employer."""
+    return bool(_AGENCY.search(name))
+
+
+def _spelling_in(text: str, squashed: str) -> str | None:
+    """The capitalised phrase in `text` that squashes to the domain's name, with a suffix
+    like "AI" or "Authority" kept when the text always writes it."""
+    best = None
+    for match in _PHRASE.finditer(text):
+        words = match.group(0).split()
+        for start in range(len(words)):
+            joined = ""
+            for end in range(start, len(words)):
+                joined += _squash(words[end])
+                if joined == squashed or joined.replace("and", "") == squashed:
+                    candidate = " ".join(words[start : end + 1])
+                    extra = words[end + 1 : end + 2]
+                    if extra and _ORG_SUFFIX.match(extra[0]):
+                        candidate += " " + extra[0]
+                    if best is None or len(candidate) > len(best):
+                        best = candidate
+                if len(joined) >= len(squashed):
+                    break
+    return best
+
+
+def _clean(name: str) -> str | None:
+    name = " ".join(name.split())
+    previous = None
+    while previous != name:
+        previous = name
+        name = _TRAILING.sub("", name).strip(" '\"’")
+    words = name.split()
+    if not words or _STOP.match(words[0]) or len(name) < 2 or len(words) > 5:
+        return None
+    if _TITLE_END.search(words[-1]) or is_agency(name) or not re.search(r"[A-Za-z]{2}", words[0]):
+        return None
+    if re.match(r"^\d", name):
+        return None
+    if all(_STOP.match(w) for w in words):
+        return None
+    return name
+
+
+def _merge(votes: Counter[str]) -> Counter[str]:
+    """Count "Northwind" toward "Northwind Robotics" when both are seen."""
+    merged: Counter[str] = Counter()
+    names = sorted(votes, key=len, reverse=True)
+    for name in names:
+        home = next(
+            (longer for longer in merged if longer.lower().startswith(name.lower() + " ")), None
+        )
+        if home is None:
+            home = next((longer for longer in merged if longer.lower() == name.lower()), name)
+        merged[home] += votes[name]
+    return merged

@@ -1,0 +1,210 @@
+"""Turn raw RFC 5322 bytes into what the detector reads: headers, readable text, calendar parts.
+
+Mail in the wild lies about its charset, nests parts oddly and breaks headers; every step
+here degrades to "less text" rather than raising.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import email.utils
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import Message
+from html.parser import HTMLParser
+
+import html2text
+
+MAX_PARTS = 200
+MAX_TEXT_CHARS = 200_000
+MAX_HTML_CHARS = 400_000
+
+
+@dataclass
+class ParsedMail:
+    subject: str = ""
+    sender_name: str = ""
+    sender: str = ""  # the From address, lower case
+    reply_to: list[tuple[str, str]] = field(default_factory=list)
+    to: list[tuple[str, str]] = field(default_factory=list)
+    cc: list[tuple[str, str]] = field(default_factory=list)
+    date: datetime | None = None
+    message_id: str = ""
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case name -> first value
+    text: str = ""  # the readable body: text/plain, else HTML converted to text
+    links: list[str] = field(default_factory=list)  # hrefs from HTML parts, in order
+    calendars: list[bytes] = field(default_factory=list)  # text/calendar parts and .ics files
+    content_type: str = ""
+
+
+def parse(raw: bytes) -> ParsedMail:
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    parsed = ParsedMail(content_type=message.get_content_type())
+    parsed.subject = _header(message, "subject")
+    from_pairs = _addresses(message, "from")
+    if from_pairs:
+        parsed.sender_name, parsed.sender = from_pairs[0]
+    parsed.reply_to = _addresses(message, "reply-to")
+    parsed.to = _addresses(message, "to")
+    parsed.cc = _addresses(message, "cc")
+    parsed.message_id = _header(message, "message-id").strip()
+    parsed.date = _date(_header(message, "date"))
+    for name in (
+        "auto-submitted", "x-autoreply", "x-autorespond", "precedence", "list-id",
+        "list-unsubscribe", "x-afterview", "return-path", "in-reply-to", "references",
+        "x-mailer", "organization",
+    ):  # fmt: skip
+        value = _header(message, name)
+        if value:
+            parsed.headers[name] = value
+    _collect(message, parsed)
+    return parsed
+
+
+def _header(message: Message, name: str) -> str:
+    try:
+        value = message.get(name)
+    except (ValueError, TypeError, IndexError, AttributeError):
+        value = None
+        raw = message.get_all(name, failobj=None) if hasattr(message, "get_all") else None
+        if raw:
+            value = str(raw[0])
+    if value is None:
+        return ""
+    try:
+        return " ".join(str(value).split())
+    except (ValueError, TypeError):
+        return ""
+
+
+def _addresses(message: Message, name: str) -> list[tuple[str, str]]:
+    try:
+        values = message.get_all(name, [])
+    except (ValueError, TypeError, IndexError, AttributeError):
+        return []
+    found = []
+    for value in values:
+        try:
+            text = str(value)
+        except (ValueError, TypeError):
+            continue
+        for display, address in email.utils.getaddresses([text]):
+            if "@" in address:
+                found.append((" ".join(display.split()).strip("'\" "), address.strip().lower()))
+    return found
+
+
+def _date(text: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        parsed = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if parsed.tzinfo is None:
+        return None
+    return parsed
+
+
+def _collect(message: Message, parsed: ParsedMail) -> None:
+    plain: list[str] = []
+    html: list[str] = []
+    for count, part in enumerate(message.walk()):
+        if count > MAX_PARTS:
+            break
+        if part.is_multipart():
+            continue
+        content_type = part.get_content_type()
+        filename = _filename(part)
+        if content_type == "message/rfc822":
+            continue
+        if content_type in ("text/calendar", "application/ics") or filename.endswith(".ics"):
+            payload = _payload(part)
+            if payload:
+                parsed.calendars.append(payload)
+            continue
+        disposition = (part.get_content_disposition() or "").lower()
+        if disposition == "attachment" and not content_type.startswith("text/"):
+            continue
+        if content_type == "text/plain" and disposition != "attachment":
+            plain.append(_decode(part))
+        elif content_type == "text/html" and disposition != "attachment":
+            html.append(_decode(part))
+    html_text = "\n".join(html)[:MAX_HTML_CHARS]
+    if html_text:
+        parsed.links = _links(html_text)
+    if any(p.strip() for p in plain):
+        parsed.text = "\n".join(plain)
+    elif html_text:
+        parsed.text = html_to_text(html_text)
+    parsed.text = parsed.text[:MAX_TEXT_CHARS]
+
+
+def _filename(part: Message) -> str:
+    try:
+        return (part.get_filename() or "").lower()
+    except (ValueError, TypeError, IndexError, AttributeError):
+        return ""
+
+
+def _payload(part: Message) -> bytes:
+    try:
+        payload = part.get_payload(decode=True)
+    except (ValueError, TypeError, AssertionError, LookupError):
+        return b""
+    return payload if isinstance(payload, bytes) else b""
+
+
+def _decode(part: Message) -> str:
+    """The part's text; the declared charset first, then UTF-8, then Windows-1252."""
+    data = _payload(part)
+    declared = ""
+    try:
+        declared = part.get_content_charset() or ""
+    except (ValueError, TypeError, LookupError):
+        declared = ""
+    for charset in (declared, "utf-8"):
+        if not charset:
+            continue
+        try:
+            return data.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("cp1252", errors="replace")
+
+
+def html_to_text(html: str) -> str:
+    converter = html2text.HTML2Text(bodywidth=0)
+    converter.ignore_images = True
+    converter.ignore_emphasis = True
+    converter.ignore_tables = True
+    converter.ignore_links = True
+    converter.unicode_snob = True
+    try:
+        return converter.handle(html)
+    except (ValueError, AssertionError, IndexError, KeyError, TypeError):
+        return re.sub(r"<[^>]+>", " ", html)
+
+
+class _LinkCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            for name, value in attrs:
+                if name == "href" and value and value.startswith(("http://", "https://")):
+                    self.links.append(value.strip())
+
+
+def _links(html: str) -> list[str]:
+    collector = _LinkCollector()
+    try:
+        collector.feed(html)
+        collector.close()
+    except (ValueError, AssertionError, IndexError):
+        pass
+    return collector.links

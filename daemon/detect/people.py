@@ -1,0 +1,207 @@
+"""Who the candidate will meet, and who is a machine, a room or the candidate themself."""
+
+from __future__ import annotations
+
+import re
+
+from daemon.detect.cues import ATS_DOMAINS
+from daemon.detect.ics import Attendee
+from daemon.model import Person
+
+_ROBOT_LOCAL = re.compile(
+    r"^(?:no-?reply|do-?not-?reply|donotreply|notifications?|notify|scheduling|scheduler|calendar|"
+    r"invites?|invitations?|mailer-daemon|postmaster|bounces?|automated|system|alerts?|jobs|careers|"
+    r"talent|recruiting|recruitment|hr|hello|info|team|support|noreply[-.\w]*|calendly|updates?)"
+    r"(?:[+._-].*)?$",
+    re.IGNORECASE,
+)
+_ROOM = re.compile(
+    r"\b(?:room|raum|salle|sala|conference|konferenz|meeting ?room|besprechung)\b", re.I
+)
+_NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’]+(?:-[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’]+)?"
+_PARTICLE = r"(?:van|von|de|del|da|der|di|du|le|la|dos|das)"
+NAME = rf"{_NAME_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_NAME_WORD}){{1,2}}"
+_TITLE = r"(?:(?:Mr|Mrs|Ms|Dr|Frau|Herrn?|Mme|M|Sr|Sra|Srta)\.?\s+)?"
+_LEAD = re.compile(
+    r"(?:meet(?:ing)?|speak(?:ing)?|talk(?:ing)?|chat(?:ting)?|interview(?:ed|ing)?|sit down|"
+    r"call|session|conversation)\s+(?:with|by)\s+"
+    r"|(?:you(?:'ll| will) (?:be )?meet(?:ing)?|you will speak to|joined by|hosted by)\s+"
+    r"|interviewers?\s*:\s*|panel(?:ists)?\s*:\s*|gesprächspartner(?:in)?\s*:\s*|"
+    r"(?:gespräch|treffen|interview|termin) mit\s+|(?:entretien|échange|rendez-vous) avec\s+|"
+    r"(?:entrevista|reunión|llamada) con\s+|\bavec\s+|\bcon\s+|\bmit\s+",
+    re.IGNORECASE,
+)
+_PERSON_AT = re.compile(rf"{_TITLE}({NAME})")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_NOT_NAMES = re.compile(
+    r"\b(?:Team|Inc|GmbH|Ltd|LLC|Recruiting|Talent|Engineering|Department|Group|Solutions|Labs|"
+    r"Technologies|Systems|Robotics|Software|Corp|Company|Google|Microsoft|Zoom|Teams|Meet|Calendar|"
+    r"Interview|Office|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|"
+    r"March|April|June|July|August|September|October|November|December|Time|Phone|Video|Hiring|"
+    r"Manager|Director|Lead|Senior|Staff|Principal|Head|Street|Road|Avenue|Straße|Strasse)\b"
+)
+
+
+def is_robot(address: str | None) -> bool:
+    if not address or "@" not in address:
+        return False
+    local, _, domain = address.lower().partition("@")
+    if _ROBOT_LOCAL.match(local):
+        return True
+    labels = domain.split(".")
+    return any(label in ATS_DOMAINS for label in labels[:-1]) and not _looks_personal(local)
+
+
+def _looks_personal(local: str) -> bool:
+    return bool(re.match(r"^[a-z]+[._-][a-z]+$", local))
+
+
+def from_attendees(
+    attendees: list[Attendee], organizer: Person | None, me: set[str]
+) -> list[Person]:
+    people: list[Person] = []
+    for attendee in attendees:
+        person = attendee.person
+        if attendee.cutype in ("ROOM", "RESOURCE") or _ROOM.search(person.name or ""):
+            continue
+        if attendee.role == "NON-PARTICIPANT":
+            continue
+        people.append(person)
+    if organizer is not None:
+        people.append(organizer)
+    return _clean(people, me)
+
+
+def from_prose(text: str, me: set[str], my_names: set[str]) -> list[Person]:
+    people: list[Person] = []
+    emails = [e.lower() for e in _EMAIL.findall(text)]
+    for lead in _LEAD.finditer(text):
+        segment = text[lead.end() : lead.end() + 240].split("\n\n")[0]
+        for index, match in enumerate(_PERSON_AT.finditer(segment)):
+            gap = segment[: match.start()] if index == 0 else ""
+            if index == 0 and gap.strip(" (\"'"):
+                break  # the name must follow the lead words directly
+            name = match.group(1)
+            if _NOT_NAMES.search(name) or name.lower() in my_names:
+                continue
+            people.append(Person(name, _email_for(name, segment[match.end() :], emails)))
+            rest = segment[match.end() :]
+            if not re.match(
+                r"^\s*(?:\([^)]*\)|<[^>]*>|,[^,\n]{0,60}?)?\s*(?:,|and|und|et|y|&)\s", rest
+            ):
+                break
+            segment_end = match.end()
+            segment = segment[:segment_end] + rest
+    return _clean(people, me)
+
+
+_TITLE_WORDS = (
+    r"(?:engineer|developer|manager|analyst|designer|scientist|architect|director|lead|head|"
+    r"officer|cto|ceo|cfo|coo|vp|founder|partner|principal|chief|president|recruiter|"
+    r"specialist|consultant|leiter(?:in)?|leitung|geschäftsführer(?:in)?|teamlead|"
+    r"responsable|directeur|directrice|ingénieur|chef|gerente|director[a]?|jef[ea]|"
+    r"ingenier[oa]|coordinator|coordinador[a]?|owner|researcher|professor|dean|editor)"
+)
+_LIST_HEADER = re.compile(
+    r"^\s*\**(?:your |the )?(?:panel(?:ists)?|interviewers?|interview (?:team|panel)|who|attendees|"
+    r"participants|you(?:'ll| will) (?:meet|be meeting|speak)(?: with)?|gesprächspartner(?:innen)?|"
+    r"teilnehmende|teilnehmer(?:innen)?|interlocuteurs?|intervenants?|jury|participants|"
+    r"entrevistadores|panel de entrevista|con qui[ée]n)\**\s*:?\**[ \t]*(.*)$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_TITLED = re.compile(
+    rf"{_TITLE}({NAME})\s*(?:\(([^)\n]{{2,80}})\)|,\s+(?:our |notre |nuestr[ao] |unser(?:e|em)? )?([^,;\n]{{2,60}}))"
+)
+
+
+def from_lists_and_titles(text: str, me: set[str], my_names: set[str]) -> list[Person]:
+    """People named in an "Interviewers:" list, or as "Dana Lee (Engineering Manager)"."""
+    people: list[Person] = []
+    emails = [e.lower() for e in _EMAIL.findall(text)]
+    for header in _LIST_HEADER.finditer(text):
+        block = [header.group(1)]
+        for line in text[header.end() :].lstrip("\n").splitlines()[:12]:
+            if not line.strip():
+                break
+            block.append(line)
+        for line in block:
+            for match in _PERSON_AT.finditer(line):
+                name = match.group(1)
+                if not _NOT_NAMES.search(name) and name.lower() not in my_names:
+                    people.append(Person(name, _email_for(name, line[match.end() :], emails)))
+    for match in _TITLED.finditer(text):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        if not text[line_start : match.start()].strip():
+            continue  # a name opening a line is a signature, not a participant
+        title = match.group(2) or match.group(3) or ""
+        name = match.group(1)
+        titled = re.search(_TITLE_WORDS, title, re.IGNORECASE)
+        if titled and not _NOT_NAMES.search(name) and name.lower() not in my_names:
+            people.append(Person(name, _email_for(name, text[match.end() :], emails)))
+    return _clean(people, me)
+
+
+def with_known_addresses(people: list[Person], known: list[tuple[str, str]]) -> list[Person]:
+    """Give a name found in prose the address the headers or text show for it."""
+    found = []
+    for person in people:
+        if person.email is None and person.name:
+            person = Person(person.name, _address_for(person.name, known))
+        found.append(person)
+    return found
+
+
+def _address_for(name: str, known: list[tuple[str, str]]) -> str | None:
+    wanted = name.lower()
+    for display, address in known:
+        if display and display.lower() == wanted:
+            return address
+    tokens = [t for t in re.split(r"[\s-]+", wanted) if len(t) > 1]
+    for _, address in known:
+        local = address.split("@")[0].lower()
+        if tokens and tokens[0] in local and (len(tokens) == 1 or tokens[-1] in local):
+            return address
+        if len(tokens) >= 2 and local in (
+            tokens[0][0] + tokens[-1],
+            tokens[0][0] + "." + tokens[-1],
+        ):
+            return address
+    return None
+
+
+def _email_for(name: str, after: str, emails: list[str]) -> str | None:
+    nearby = _EMAIL.search(after[:80])
+    if nearby and re.match(r"^\s*[(<\[]", after[: nearby.start() + 1] or ""):
+        return nearby.group(0).lower()
+    tokens = [t.lower() for t in re.split(r"[\s-]+", name) if len(t) > 1]
+    for address in emails:
+        local = address.split("@")[0]
+        if tokens and tokens[0] in local and (len(tokens) == 1 or tokens[-1] in local):
+            return address
+    return None
+
+
+def dedupe(people: list[Person], me: set[str]) -> list[Person]:
+    return _clean(people, me)
+
+
+def _clean(people: list[Person], me: set[str]) -> list[Person]:
+    seen: dict[str, Person] = {}
+    for person in people:
+        if person.email and (person.email in me or is_robot(person.email)):
+            continue
+        if not person.email and not person.name:
+            continue
+        key = (person.email or person.name or "").lower()
+        if key in seen:
+            if seen[key].name is None and person.name:
+                seen[key] = person
+            continue
+        by_name = next((k for k, p in seen.items() if p.name and p.name == person.name), None)
+        if by_name is not None:
+            if seen[by_name].email is None and person.email:
+                del seen[by_name]
+                seen[key] = person
+            continue
+        seen[key] = person
+    return list(seen.values())

@@ -1,0 +1,154 @@
+"""Prepare message text for reading: the fresh part apart from quoted history, and the language."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# A quote header opens the history below it: "On Tue, Dec 1, 2026 at 9:14 AM Dana <d@x> wrote:",
+# "Am 01.12.2026 um 09:14 schrieb Dana:", "Le 1 déc. 2026 à 09:14, Dana a écrit :",
+# "El mar, 1 dic 2026 a las 9:14, Dana escribió:", Outlook's "From: ... Sent: ..." block.
+_QUOTE_HEADER = re.compile(
+    r"^(?:>?\s*)(?:on\b.{0,200}\bwrote:|am\b.{0,200}\bschrieb.{0,80}:|le\b.{0,200}\ba [ée]crit\s*:|"
+    r"el\b.{0,200}\bescribi[óo]\s*:|-{2,}\s*original message\s*-{2,}|-{2,}\s*urspr[üu]ngliche nachricht"
+    r"|-{2,}\s*message d'origine|-{2,}\s*mensaje original|_{10,})\s*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_OUTLOOK_BLOCK = re.compile(
+    r"^\s*\*?(?:from|von|de)\s*:\*?\s.+\n\s*\*?(?:sent|gesendet|envoy[ée]|enviado)\s*:",
+    re.IGNORECASE | re.MULTILINE,
+)
+_FORWARD = re.compile(
+    r"^[-\s]*(?:forwarded message|begin forwarded message|weitergeleitete nachricht|"
+    r"message transf[ée]r[ée]|mensaje reenviado)[-\s:]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_STOPWORDS = {
+    "en": [
+        "the",
+        "and",
+        "you",
+        "your",
+        "with",
+        "for",
+        "to",
+        "we",
+        "our",
+        "is",
+        "are",
+        "be",
+        "will",
+        "this",
+        "that",
+        "of",
+        "on",
+        "at",
+        "please",
+    ],
+    "de": [
+        "und",
+        "der",
+        "die",
+        "das",
+        "sie",
+        "ihnen",
+        "mit",
+        "für",
+        "wir",
+        "ist",
+        "sind",
+        "zu",
+        "den",
+        "dem",
+        "ein",
+        "eine",
+        "bitte",
+        "uns",
+    ],
+    "fr": [
+        "le",
+        "la",
+        "les",
+        "et",
+        "vous",
+        "pour",
+        "avec",
+        "nous",
+        "est",
+        "sont",
+        "des",
+        "une",
+        "un",
+        "votre",
+        "vos",
+        "au",
+        "du",
+        "merci",
+    ],
+    "es": [
+        "el",
+        "la",
+        "los",
+        "las",
+        "y",
+        "usted",
+        "para",
+        "con",
+        "nosotros",
+        "es",
+        "son",
+        "del",
+        "una",
+        "un",
+        "su",
+        "tu",
+        "por",
+        "gracias",
+    ],
+}
+_WORD = re.compile(r"[a-zà-ÿ']+")
+
+
+@dataclass(frozen=True)
+class Reading:
+    fresh: str  # what this message itself says (forwarded content counts as fresh)
+    quoted: str  # earlier messages it quotes
+    forwarded: bool
+
+
+_FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|fw|wg|tr|rv|enc|i)\s*:", re.IGNORECASE)
+
+
+def split_quoted(text: str, subject: str = "") -> Reading:
+    """Separate the message's own words from the history it quotes."""
+    forwarded = bool(_FORWARD.search(text) or _FORWARD_SUBJECT.match(subject))
+    if forwarded:
+        # A forward is the content the user wants us to read: keep it whole, minus '>' marks.
+        return Reading(_unquote(text), "", True)
+    cut = len(text)
+    for pattern in (_QUOTE_HEADER, _OUTLOOK_BLOCK):
+        match = pattern.search(text)
+        if match and match.start() < cut:
+            cut = match.start()
+    fresh_lines: list[str] = []
+    quoted_lines: list[str] = []
+    for line in text[:cut].splitlines():
+        (quoted_lines if line.lstrip().startswith(">") else fresh_lines).append(line)
+    quoted = "\n".join(quoted_lines) + "\n" + text[cut:]
+    return Reading("\n".join(fresh_lines), _unquote(quoted), False)
+
+
+def _unquote(text: str) -> str:
+    return re.sub(r"^(?:\s*>)+ ?", "", text, flags=re.MULTILINE)
+
+
+def language(text: str) -> str:
+    words = _WORD.findall(text.lower()[:20_000])
+    counts = {lang: 0 for lang in _STOPWORDS}
+    sets = {lang: set(words_) for lang, words_ in _STOPWORDS.items()}
+    for word in words:
+        for lang, stop in sets.items():
+            if word in stop:
+                counts[lang] += 1
+    best = max(counts, key=lambda lang: counts[lang])
+    return best if counts[best] > 0 else "en"

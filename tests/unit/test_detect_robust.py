@@ -1,0 +1,84 @@
+"""No input raises out of the detector: random bytes, broken MIME, hostile calendars."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from daemon.detect import classify_calendar, classify_email
+from daemon.model import Kind
+
+FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+HEADERS = st.sampled_from(
+    [
+        b"Subject: Interview confirmation\r\n",
+        b"Subject: =?utf-8?B?SW50ZXJ2aWV3?=\r\n",
+        b"Subject: =?bogus?Q?x?=\r\n",
+        b"Date: Tue, 3 Dec 2026 15:00:00 -0500\r\n",
+        b"Date: not a date\r\n",
+        b"From: Dana <dana@example.com>\r\n",
+        b"From: <<<>>>@@\r\n",
+        b"Content-Type: multipart/mixed; boundary=x\r\n",
+        b"Content-Type: multipart/alternative\r\n",
+        b"Content-Type: text/plain; charset=klingon\r\n",
+        b"Content-Transfer-Encoding: base64\r\n",
+        b"Content-Transfer-Encoding: quoted-printable\r\n",
+        b"Content-Type: text/calendar; method=REQUEST\r\n",
+    ]
+)
+BODIES = st.sampled_from(
+    [
+        b"--x\r\nContent-Type: text/calendar\r\n\r\nBEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n",
+        b"--x\r\n--x\r\n--x--\r\n",
+        b"=ZZ=\r\n=E9t=C3",
+        b"////invalid base64====",
+        b"Interview on Tuesday, Dec 3 at 3pm ET with Dana Lee. https://zoom.us/j/1",
+        b"<html><body><a href='https://nam12.safelinks.protection.outlook.com/?url=x'>x</body>",
+        b"\xff\xfe\x00\x00garbage",
+    ]
+)
+
+
+@FUZZ
+@given(st.binary(max_size=4000))
+def test_random_bytes_never_raise(data: bytes) -> None:
+    assert classify_email(data).kind in Kind
+    for result in classify_calendar(data):
+        assert result.kind in Kind
+
+
+@FUZZ
+@given(st.lists(HEADERS, max_size=8), st.lists(BODIES, max_size=6), st.binary(max_size=300))
+def test_broken_mime_never_raises(headers: list[bytes], bodies: list[bytes], tail: bytes) -> None:
+    raw = b"".join(headers) + b"\r\n" + b"\r\n".join(bodies) + tail
+    result = classify_email(raw)
+    assert result.kind in Kind
+
+
+@FUZZ
+@given(st.text(max_size=2000))
+def test_random_text_in_a_calendar_never_raises(text: str) -> None:
+    data = f"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n{text}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    for result in classify_calendar(data.encode("utf-8", "surrogatepass")):
+        assert result.kind in Kind
+
+
+def test_deeply_nested_mime_is_survived() -> None:
+    depth = 400
+    parts = b"".join(
+        f"Content-Type: multipart/mixed; boundary=b{i}\r\n\r\n--b{i}\r\n".encode()
+        for i in range(depth)
+    )
+    result = classify_email(b"Subject: x\r\n" + parts + b"Content-Type: text/plain\r\n\r\nhi\r\n")
+    assert result.kind is Kind.NONE
+
+
+def test_unknown_time_zone_and_far_future_in_a_calendar() -> None:
+    data = (
+        b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a\r\nSUMMARY:Interview with Acme\r\n"
+        b"DTSTART;TZID=Mars/Olympus:99991231T235959\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    (result,) = classify_calendar(data)
+    assert result.error is None
+    assert result.start is not None and result.start.year == 9999
