@@ -20,10 +20,22 @@ from daemon.model import Detection, Kind, Person
 MAX_MESSAGE_BYTES = 25 << 20
 MAX_READ_CHARS = 10_000
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n{2,}|\n(?=\s*[-*•])")
-_OLD_TIME = re.compile(
-    r"(?:from|instead of|originally|previously|was|statt|anstatt|anstelle|von|au lieu d[eu]|"
-    r"initialement|prévu|en lugar de|en vez de|originalmente|inicialmente|previsto)\W{0,3}"
-    r"(?:\w+\W{1,3}){0,6}$",
+# Around a time, words that say it is the old plan ("from 3pm", "Former:", "geplant war")
+# or the new one ("Updated:", "neuer Termin", "nueva fecha").
+_OLD_BEFORE = re.compile(
+    r"(?:from|instead of|originally|previously|former(?:ly)?|old|was|statt|anstatt|anstelle|"
+    r"bisher|von|au lieu d[eu]|initialement|ancien(?:ne)?|prévu|en lugar de|en vez de|"
+    r"originalmente|inicialmente|anterior|previsto)\W{0,3}(?:\w+\W{1,3}){0,6}$",
+    re.IGNORECASE,
+)
+_OLD_AFTER = re.compile(
+    r"^\W{0,3}(?:[\w.]+\W{1,3}){0,4}?(?:geplant war|vorgesehen war|was (?:scheduled|planned|booked)|"
+    r"[ée]tait pr[ée]vu|estaba (?:prevista|programada|agendada))",
+    re.IGNORECASE,
+)
+_NEW_BEFORE = re.compile(
+    r"(?:new|updated|now|neue[nr]?|nouvel(?:le)?|nueva|nuevo|ahora|maintenant|jetzt|moved to|"
+    r"to)\W{0,3}(?:\w+\W{1,3}){0,6}$",
     re.IGNORECASE,
 )
 _ROLE = (
@@ -107,7 +119,8 @@ class _EmailReading:
         # What decides an interview sits in the first screens of a mail; bounding the text
         # read keeps a 10 MB body from costing more than a short one.
         self.reading = split_quoted(parsed.text[:MAX_READ_CHARS], parsed.subject)
-        self.fresh = f"{parsed.subject}\n{self.reading.fresh}"
+        # Cue words are read with links blanked out: "meetup-join" in a Teams URL is no meetup.
+        self.fresh = f"{parsed.subject}\n{links.URL.sub(' ', self.reading.fresh)}"
         self.language = language(self.fresh)
         self.zone = zone or zones.guess_zone(parsed.date, self.language)
         self.day_first = self.language != "en" or not str(self.zone).startswith("America")
@@ -154,7 +167,9 @@ class _EmailReading:
         sentences = self.firm_sentences
         firm = "\n".join(sentences)
         cancelled = bool(cues.CANCELLED.search(firm))
-        if negative and not cancelled:
+        # A cancellation may come with a rejection or a word about an earlier conversation.
+        softened = negative in ("a rejection", "about an interview that already happened")
+        if negative and not (cancelled and softened):
             return Detection(Kind.NONE, reasons=(negative,))
         moments = self._future_moments()
         rescheduled = bool(cues.RESCHEDULED.search(firm))
@@ -190,6 +205,10 @@ class _EmailReading:
 
     def _negative_reason(self) -> str | None:
         fresh = self.fresh
+        if "list-id" in self.mail.headers:
+            return "mailing-list mail"
+        if cues.EVENT_FOR_MANY.search(self.mail.subject):
+            return "an event for many people"
         for name, pattern in (
             ("a rejection", cues.REJECTION),
             ("an offer", cues.OFFER),
@@ -203,7 +222,7 @@ class _EmailReading:
             return "an application confirmation"
         if cues.PAST_INTERVIEW.search(fresh) and not arranged:
             return "about an interview that already happened"
-        bulk = len(cues.BULK.findall(fresh))
+        bulk = len({hit.lower() for hit in cues.BULK.findall(fresh)})
         listy = "list-unsubscribe" in self.mail.headers or "list-id" in self.mail.headers
         if bulk >= 2 or (bulk and (listy or not arranged)):
             return "a newsletter, alert, event or appointment"
@@ -211,11 +230,16 @@ class _EmailReading:
 
     def _is_old(self, moment: when.Moment, cancelled: bool) -> bool:
         """A time the mail says is no longer the plan: "from 3pm", "instead of", the cancelled slot."""
-        text = self.reading.fresh + "\n" + self.mail.subject
+        text = self.moment_text
         before = text[max(0, moment.position - 60) : moment.position]
-        if _OLD_TIME.search(before):
+        after = text[moment.position : moment.position + 80]
+        if _OLD_BEFORE.search(before) or _OLD_AFTER.search(after[after.find(" ") :]):
             return True
         return cancelled and bool(cues.CANCELLED.search(moment.line))
+
+    @functools.cached_property
+    def moment_text(self) -> str:
+        return self.reading.fresh + "\n" + self.mail.subject
 
     def _firm(self, pattern: re.Pattern[str]) -> bool:
         return bool(pattern.search(self.firm_text))
@@ -259,17 +283,14 @@ class _EmailReading:
         text = self.reading.fresh + "\n" + self.mail.subject
         chosen = moments[0]
         if kind is Kind.RESCHEDULED:
-            fresh_ones = [
+            fresh_ones = [m for m in moments if not self._is_old(m, cancelled=False)] or moments
+            marked = [
                 m
-                for m in moments
-                if not _OLD_TIME.search(text[max(0, m.position - 60) : m.position])
+                for m in fresh_ones
+                if _NEW_BEFORE.search(text[max(0, m.position - 60) : m.position])
+                or cues.RESCHEDULED.search(text[max(0, m.position - 120) : m.position])
             ]
-            chosen = (fresh_ones or moments)[-1] if len(fresh_ones) != 1 else fresh_ones[0]
-            for m in fresh_ones:
-                cue = cues.RESCHEDULED.search(text[max(0, m.position - 120) : m.position])
-                if cue:
-                    chosen = m
-                    break
+            chosen = (marked or fresh_ones)[0]
         start, end = chosen.start, chosen.end
         same_day = [m for m in moments if m.start.date() == start.date() and m.start >= start]
         if kind is Kind.SCHEDULED and len(same_day) >= 2:

@@ -142,9 +142,14 @@ CANCELLED = _any(
 )
 RESCHEDULED = _any(
     r"\bre-?schedul(?:e|ed|ing)\b",
+    r"\bupdated (?:schedule|interview|agenda)\b",
+    r"\bmake a change to (?:your|the|our)\b",
+    r"\bdisregard the (?:previous|earlier|original)\b",
+    r"^updated(?: invitation)?:",
     r"\bmoved? (?:to|our|the|your|it)\b",
     r"\bmoving (?:to|it|our|the|your)\b",
-    r"\bpush (?:your|our|the|it)\b",
+    r"\bpush(?:ed)? (?:your|our|the|it|us|things)\b",
+    r"\bupdated invite\b",
     r"\bbr(?:ing|ought) (?:it |the interview |things )?forward\b",
     r"\bnew (?:time|date|slot)\b",
     r"\bupdated (?:time|date|invitation|invite)\b",
@@ -178,6 +183,17 @@ RESCHEDULED = _any(
 )
 # Asking the candidate to choose or offer a time: an invitation even when slots are listed.
 ASKS_FOR_TIME = _any(
+    r"\bavailable (?:interview )?(?:times|slots|dates)\b",
+    r"\bselect (?:the one|one|a time|your time|a slot|an? (?:interview )?time)",
+    r"\b(?:indicate|confirm|tell us|let us know|share) your preferred\b",
+    r"\bpreferred (?:session|time|slot|date)\b",
+    r"\bw[äa]hlen sie\b[^.\n]{0,60}\btermin",
+    r"\b(?:interview)?termin (?:aus)?w[äa]hlen\b",
+    r"\bverf[üu]gbaren termin",
+    r"\b(?:elige|elija|selecciona|seleccione|reserva|reserve) (?:un|el|tu|su) (?:horario|hueco|d[íi]a|momento)",
+    r"\bagenda (?:tu|su) entrevista",
+    r"\bchoisi(?:r|ssez) (?:un|le|votre) (?:créneau|horaire|moment)",
+    r"\br[ée]server? (?:un|votre) cr[ée]neau",
     r"\bslots?\b[^.?\n]{0,30}\b(?:passen|work|suit|conviennent|convienen)",
     r"\b(?:hast du|haben sie|h[äa]tten sie|h[äa]ttest du)\b[^.?\n]{0,40}\bzeit\b",
     r"\bdie (?:dir|ihnen) passen\b",
@@ -420,6 +436,13 @@ BULK = _any(
 )
 # Interviews that are not the user's job interview: research, press, reviews, training.
 NOT_HIRING = _any(
+    r"\bforo de empleo\b",
+    r"\batelier\b",
+    r"\b(?:reporter|journalist|editor|correspondent|producer) (?:at|for|with)\b",
+    r"\b(?:piece|feature|article|story|episode|segment) (?:on|about)\b",
+    r"\binformational interview",
+    r"\byour order\b",
+    r"\border (?:#|number|confirmation)",
     r"\b(?:customer|user|users|research|discovery|usability|exit|stay|media|press|radio|tv|podcast)[ -]interviews?\b",
     r"\binterviews? with (?:customers|users|participants)\b",
     r"\buser research\b",
@@ -442,6 +465,27 @@ NOT_HIRING = _any(
     r"\binterview (?:prep|preparation|training|practice|coaching|tips|skills)\b",
     r"\bpr[ée]parer (?:vos|ses|les) entretiens",
     r"\bpreparar (?:tus|sus|la) entrevistas?",
+)
+# An event for many people; in the subject it says what the whole mail is about.
+EVENT_FOR_MANY = _any(
+    r"\bwebin(?:ar|aire)\b",
+    r"\bseminario web\b",
+    r"\binfo(?:rmation)? session\b",
+    r"\bmeetup\b",
+    r"\b(?:career|job) (?:fair|day)\b",
+    r"\bworkshop\b",
+    r"\bmasterclass\b",
+    r"\bconference\b",
+    r"\byou(?:'re| are) registered\b",
+    r"\bregistration (?:confirmed|confirmation)\b",
+    r"\binscripci[óo]n\b",
+    r"\binscription\b",
+    r"\banmeldung\b",
+    r"\bstarting (?:in|soon)\b",
+    r"\bnewsletter\b",
+    r"\bjob alert",
+    r"\bforo de empleo\b",
+    r"\batelier\b",
 )
 AUTOMATIC_SUBJECT = _any(
     r"^(?:auto(?:matic)?[ -]?reply|out of (?:the )?office|abwesenheit|absence|r[ée]ponse automatique|"

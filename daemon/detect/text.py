@@ -23,6 +23,11 @@ _FORWARD = re.compile(
     r"message transf[ée]r[ée]|mensaje reenviado)[-\s:]*$",
     re.IGNORECASE | re.MULTILINE,
 )
+_HEADER_LINE = re.compile(
+    r"^\s*\**(?:date|sent|gesendet|datum|envoy[ée](?: le)?|enviado(?: el)?|fecha|le|on|am|el)\**"
+    r"\s*:.*$|^\s*(?:on|am|le|el)\b.{0,200}\b(?:wrote|schrieb|a [ée]crit|escribi[óo])\s*:\s*$",
+    re.IGNORECASE | re.MULTILINE,
+)
 _STOPWORDS = {
     "en": [
         "the",
@@ -123,8 +128,9 @@ def split_quoted(text: str, subject: str = "") -> Reading:
     """Separate the message's own words from the history it quotes."""
     forwarded = bool(_FORWARD.search(text) or _FORWARD_SUBJECT.match(subject))
     if forwarded:
-        # A forward is the content the user wants us to read: keep it whole, minus '>' marks.
-        return Reading(_unquote(text), "", True)
+        # A forward is the content the user wants us to read: keep it whole, minus '>' marks
+        # and the forwarded headers' own dates ("Sent: Monday, 19 October 2026 16:12").
+        return Reading(_HEADER_LINE.sub("", _unquote(text)), "", True)
     cut = len(text)
     for pattern in (_QUOTE_HEADER, _OUTLOOK_BLOCK):
         match = pattern.search(text)

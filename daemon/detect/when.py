@@ -72,7 +72,7 @@ _RELATIVE_DAYS = {
 
 _AMPM = r"\s*(a\.?\s?m\.?|p\.?\s?m\.?)(?![a-z])"
 _CLOCK = (
-    r"(?<![\d:.,/])(\d{1,2})(?:(?::|\.|h)(\d{2}))?"  # 15, 15:30, 15.30, 15h30
+    r"(?<![\d.,/])(?<!\d:)(\d{1,2})(?:(?::|\.|h)(\d{2}))?"  # 15, 15:30, 15.30, 15h30
     rf"(?:{_AMPM}|\s*(uhr|h)\b|\s*(de la (?:mañana|tarde|noche)|du (?:matin|soir)|de l'après-midi))?"
 )
 TIME = re.compile(_CLOCK + r"(?![\d/])", re.IGNORECASE)
@@ -151,7 +151,14 @@ def _normal(moment: datetime) -> datetime:
 
 
 def _date_for(found: TimeMention, dates: list[DateMention], text: str) -> date | None:
-    """The date a time belongs to: just before it, else just after, else the last one above."""
+    """The date a time belongs to: on its own line first, then just before, just after, or
+    the last date above it ("Thursday, Dec 3:" over a list of sessions)."""
+    line_start = text.rfind("\n", 0, found.start) + 1
+    line_end = text.find("\n", found.end)
+    line_end = len(text) if line_end < 0 else line_end
+    same_line = [d for d in dates if line_start <= d.start and d.end <= line_end]
+    if same_line:
+        return min(same_line, key=lambda d: abs(d.start - found.start)).day
     before = [d for d in dates if d.end <= found.start]
     after = [d for d in dates if d.start >= found.end]
     if before and found.start - before[-1].end <= 60:
@@ -340,6 +347,12 @@ def find_times(text: str) -> list[TimeMention]:
                 position = end_at
         zone_match = zones.ZONE_AFTER_TIME.match(text, end_at)
         zone = zones.zone_from_match(zone_match) if zone_match else None
+        if zone_match and isinstance(zone, timezone):
+            # Outlook writes "(UTC-05:00) Eastern Time (US & Canada)" all year: the name wins.
+            named = zones.ZONE_AFTER_TIME.match(text, zone_match.end() + 1)
+            named_zone = zones.zone_from_match(named) if named else None
+            if named_zone is not None and not isinstance(named_zone, timezone):
+                zone = named_zone
         found.append(TimeMention(first, end_time, zone, match.start(), end_at))
     for match in NOON.finditer(text):
         found.append(TimeMention(time(12, 0), None, None, match.start(), match.end()))
@@ -355,7 +368,7 @@ def _clock(match: re.Match[str], text: str, *, ranged: bool = False) -> time | N
     before = text[max(0, match.start() - 12) : match.start()]
     if not _explicit(match) and not ranged and not _TIME_CUE_BEFORE.search(before):
         return None  # a bare number is a time only after "at", "um", "à", "a las"
-    if minute_text and match.group(0)[len(hour_text)] == "." and not (suffix or meridiem):
+    if minute_text and match.group(0)[len(hour_text)] == "." and not (suffix or meridiem or ranged):
         return None  # "15.30" alone is likelier a number than a time
     if meridiem:
         if not 1 <= hour <= 12:
