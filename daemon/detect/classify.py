@@ -13,12 +13,37 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from daemon.detect import cues, ics, links, mime, people, when, zones
-from daemon.detect.company import find_company
+from daemon.detect.company import find_company, is_agency
 from daemon.detect.text import language, split_quoted
 from daemon.model import Detection, Kind, Person
 
 MAX_MESSAGE_BYTES = 25 << 20
 MAX_READ_CHARS = 10_000
+_FORWARDED_FROM = re.compile(
+    r"^\s*\**(?:from|von|de)\**\s*:\**\s*(.*@.*)$", re.IGNORECASE | re.MULTILINE
+)
+_FORWARDED_CC = re.compile(
+    r"^\s*\**(?:cc|kopie|copie)\**\s*:\**\s*(.*@.*)$", re.IGNORECASE | re.MULTILINE
+)
+_NAMED_ADDRESS = re.compile(
+    r"([^<>;\n]*?)\s*[<\[](?:mailto:)?([^<>\[\]\s]+@[^<>\[\]\s]+)[>\]]|([\w.+-]+@[\w.-]+)"
+)
+
+
+def _addresses_in(line: str) -> list[tuple[str, str]]:
+    """Addresses in a forwarded header line; "Kim, Soo-ah <s@x>" keeps its comma."""
+    found = []
+    for match in _NAMED_ADDRESS.finditer(line):
+        name, address = (match.group(1) or "").strip(" ;,\"'"), match.group(2) or match.group(3)
+        found.append((name, address.lower().strip(".")))
+    return found
+
+
+_FREEMAIL_DOMAIN = re.compile(
+    r"^(?:gmail|googlemail|outlook|hotmail|live|yahoo|icloud|me|aol|gmx|web|proton|protonmail|"
+    r"fastmail|mail|posteo|t-online|orange|free|laposte|yandex|zoho)\.",
+    re.IGNORECASE,
+)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n{2,}|\n(?=\s*[-*•])")
 # Around a time, words that say it is the old plan ("from 3pm", "Former:", "geplant war")
 # or the new one ("Updated:", "neuer Termin", "nueva fecha").
@@ -119,11 +144,30 @@ class _EmailReading:
         # What decides an interview sits in the first screens of a mail; bounding the text
         # read keeps a 10 MB body from costing more than a short one.
         self.reading = split_quoted(parsed.text[:MAX_READ_CHARS], parsed.subject)
+        if self.reading.forwarded:
+            self._take_original_sender()
         # Cue words are read with links blanked out: "meetup-join" in a Teams URL is no meetup.
         self.fresh = f"{parsed.subject}\n{links.URL.sub(' ', self.reading.fresh)}"
         self.language = language(self.fresh)
         self.zone = zone or zones.guess_zone(parsed.date, self.language)
         self.day_first = self.language != "en" or not str(self.zone).startswith("America")
+
+    def _take_original_sender(self) -> None:
+        """In a forward, the person who wrote the forwarded mail is the one who matters; the
+        user who forwarded it is one of `me`."""
+        mail = self.mail
+        for match in _FORWARDED_FROM.finditer(self.reading.fresh):
+            found = _addresses_in(match.group(1))
+            if found and found[0][1] != mail.sender and found[0][1] not in self.me:
+                name, address = found[0]
+                break
+        else:
+            return
+        for match in _FORWARDED_CC.finditer(self.reading.fresh):
+            mail.cc.extend(_addresses_in(match.group(1)))
+        self.me.add(mail.sender)
+        self.my_names.add(mail.sender_name.lower())
+        mail.sender_name, mail.sender = name.strip(" \"'*"), address.lower()
 
     def detect(self) -> Detection:
         mail = self.mail
@@ -310,7 +354,7 @@ class _EmailReading:
     ) -> Detection:
         mail = self.mail
         text = self.reading.fresh
-        interviewers = found or self._interviewers(text)
+        interviewers = found or self._interviewers(mail.subject + "\n" + text)
         company = find_company(
             mail.subject,
             text,
@@ -319,8 +363,9 @@ class _EmailReading:
             [p.email for p in interviewers if p.email] + [a for _, a in mail.reply_to + mail.cc],
             {a.split("@")[-1] for a in self.me},
         )
-        if not interviewers and self._sender_is_interviewer():
-            interviewers = [Person(mail.sender_name or None, mail.sender)]
+        if self._sender_takes_part(bool(interviewers)):
+            interviewers = [*interviewers, Person(mail.sender_name or None, mail.sender)]
+            interviewers = people.dedupe(interviewers, self.me)
         candidates = links.urls_in(text) + mail.links + links.urls_in(self.reading.quoted)
         meeting = links.meeting_url(candidates)
         return Detection(
@@ -344,7 +389,7 @@ class _EmailReading:
         found = people.with_known_addresses(found, known)
         # Someone copied in and named in the text ("I've cc'd Priscilla") takes part.
         for name, address in mail.cc:
-            first = name.split()[0] if name else ""
+            first = next(iter((people.display_name(name) or "").split()), "")
             if (
                 (
                     first
@@ -357,11 +402,17 @@ class _EmailReading:
                 found.append(Person(name, address))
         return people.dedupe(found, self.me)
 
-    def _sender_is_interviewer(self) -> bool:
-        """A person who writes 'chat with me' or 'I'll call you' will be on the call."""
+    def _sender_takes_part(self, others_named: bool) -> bool:
+        """A person who writes 'chat with me' or 'I'll call you' will be on the call; so, most
+        likely, is a person from the company who writes about it and names nobody else."""
         sender = self.mail.sender
         if not sender or sender in self.me or people.is_robot(sender):
             return False
+        domain = sender.split("@")[-1]
+        if is_agency(domain.split(".")[0]):
+            return False
+        if not others_named and not _FREEMAIL_DOMAIN.match(domain):
+            return True
         return bool(
             re.search(
                 r"\b(?:with me|i(?:'ll| will) call you|speak with me|meet me|call me|mit mir|"
@@ -370,7 +421,7 @@ class _EmailReading:
                 r"\w+ and i (?:will|would|'ll|are|look)|i(?:'d| would) (?:love|like) to (?:chat|talk|meet|speak)|"
                 r"let'?s (?:chat|talk|meet)|grab \d+|i have to cancel|i need to cancel|"
                 r"unser(?:en?)? (?:gespräch|telefonat|termin)|ich (?:rufe|melde)|notre (?:entretien|échange|appel|rendez-vous)|"
-                r"je t'appelle|nuestra (?:entrevista|llamada|reunión)|te llamo)\b",
+                r"je t'appelle|nuestra (?:entrevista|llamada|reunión)|te llamo|und ich|et moi|y yo)\b",
                 self.reading.fresh,
                 re.IGNORECASE,
             )

@@ -19,8 +19,8 @@ _NAME = (
 )
 _AGENCY = re.compile(
     r"recruit|talent|staffing|search|resourc|personnel|headhunt|hire|hiring|agency|intervue|"
-    r"placement|executive|partners?\b|\bpersonal(?:beratung|service|dienst)?\b|recrutement|"
-    r"\bcabinet\b|selecci[óo]n|consultores|consulting",
+    r"placement|executive search|\bpersonal(?:beratung|service|dienst)?\b|recrutement|"
+    r"\bcabinet\b|selecci[óo]n",
     re.IGNORECASE,
 )
 _PHRASE = re.compile(

@@ -176,7 +176,10 @@ def _person(value: object) -> Person:
     if address.lower().startswith("mailto:"):
         address = address[7:]
     params = getattr(value, "params", {})
-    name = str(params.get("CN", "")).strip().strip('"') or None
+    common_name = params.get("CN", "")
+    if isinstance(common_name, list | tuple):  # an unquoted "Last, First" splits in two
+        common_name = ",".join(str(part) for part in common_name)
+    name = str(common_name).strip().strip('"') or None
     email_address = address.strip().lower() if "@" in address else None
     return Person(name, email_address)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from daemon.detect.cues import ATS_DOMAINS
 from daemon.detect.ics import Attendee
@@ -20,7 +21,7 @@ _ROOM = re.compile(
 )
 _NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’]+(?:-[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’]+)?"
 _PARTICLE = r"(?:van|von|de|del|da|der|di|du|le|la|dos|das)"
-NAME = rf"{_NAME_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_NAME_WORD}){{1,2}}"
+NAME = rf"{_NAME_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_NAME_WORD}){{1,2}}"
 _TITLE = r"(?:(?:Mr|Mrs|Ms|Dr|Frau|Herrn?|Mme|M|Sr|Sra|Srta)\.?\s+)?"
 _LEAD = re.compile(
     r"(?:meet(?:ing)?|speak(?:ing)?|talk(?:ing)?|chat(?:ting)?|interview(?:ed|ing)?|sit down|"
@@ -104,6 +105,8 @@ _TITLE_WORDS = (
 )
 _LIST_HEADER = re.compile(
     r"^\s*\**(?:your |the )?(?:panel(?:ists)?|interviewers?|interview (?:team|panel)|who|attendees|"
+    r"host|hosts|organi[sz]er|organisator(?:in)?|organisateur|organizador|anfitri[óo]n|guests|"
+    r"g[äa]ste|invit[ée]s|invitados|"
     r"participants|you(?:'ll| will) (?:meet|be meeting|speak)(?: with)?|gesprächspartner(?:innen)?|"
     r"teilnehmende|teilnehmer(?:innen)?|interlocuteurs?|intervenants?|jury|participants|"
     r"entrevistadores|panel de entrevista|con qui[ée]n)\**\s*:?\**[ \t]*(.*)$",
@@ -114,9 +117,18 @@ _TITLED = re.compile(
 )
 
 
+_FIRST_NAME_WITH_ADDRESS = re.compile(
+    r"\b([A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+)\s*\([^()\n]{0,60}?([\w.+-]+@[\w-]+(?:\.[\w-]+)+)[^()\n]{0,20}\)"
+)
+
+
 def from_lists_and_titles(text: str, me: set[str], my_names: set[str]) -> list[Person]:
-    """People named in an "Interviewers:" list, or as "Dana Lee (Engineering Manager)"."""
+    """People named in an "Interviewers:" list, as "Dana Lee (Engineering Manager)", or as
+    "Tobias (Tech Lead, tobias@example.com)"."""
     people: list[Person] = []
+    for match in _FIRST_NAME_WITH_ADDRESS.finditer(text):
+        if match.group(1).lower() not in my_names:
+            people.append(Person(match.group(1), match.group(2).lower()))
     emails = [e.lower() for e in _EMAIL.findall(text)]
     for header in _LIST_HEADER.finditer(text):
         block = [header.group(1)]
@@ -156,17 +168,27 @@ def _address_for(name: str, known: list[tuple[str, str]]) -> str | None:
     for display, address in known:
         if display and display.lower() == wanted:
             return address
-    tokens = [t for t in re.split(r"[\s-]+", wanted) if len(t) > 1]
+    tokens = [_plain(t) for t in re.split(r"[\s-]+", wanted) if len(t) > 1]
+    if not tokens:
+        return None
+    first, last = tokens[0], tokens[-1]
+    shapes = {first + last, f"{first}.{last}", f"{first}_{last}", f"{first}-{last}", first[0] + last,
+              f"{first[0]}.{last}", f"{first}.{last[0]}", f"{first}{last[0]}"}  # fmt: skip
     for _, address in known:
-        local = address.split("@")[0].lower()
-        if tokens and tokens[0] in local and (len(tokens) == 1 or tokens[-1] in local):
+        local = _plain(address.split("@")[0])
+        if local in shapes or (len(tokens) == 1 and local == first):
             return address
-        if len(tokens) >= 2 and local in (
-            tokens[0][0] + tokens[-1],
-            tokens[0][0] + "." + tokens[-1],
-        ):
-            return address
+    for _, address in known:
+        if _plain(address.split("@")[0]) == first:
+            return address  # "nate@bramble..." for Nate Osborne
     return None
+
+
+def _plain(word: str) -> str:
+    lowered = word.lower()
+    for umlaut, spelled in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
+        lowered = lowered.replace(umlaut, spelled)
+    return unicodedata.normalize("NFKD", lowered).encode("ascii", "ignore").decode()
 
 
 def _email_for(name: str, after: str, emails: list[str]) -> str | None:
@@ -181,6 +203,17 @@ def _email_for(name: str, after: str, emails: list[str]) -> str | None:
     return None
 
 
+def display_name(name: str | None) -> str | None:
+    """ "Pérez, Gloria" (Outlook's order) -> "Gloria Pérez"; quotes and extra spaces dropped."""
+    if not name:
+        return None
+    name = " ".join(name.replace('"', "").split()).strip(" '")
+    parts = [p.strip() for p in name.split(",")]
+    if len(parts) == 2 and all(parts) and " " not in parts[1]:
+        name = f"{parts[1]} {parts[0]}"
+    return name or None
+
+
 def dedupe(people: list[Person], me: set[str]) -> list[Person]:
     return _clean(people, me)
 
@@ -188,6 +221,7 @@ def dedupe(people: list[Person], me: set[str]) -> list[Person]:
 def _clean(people: list[Person], me: set[str]) -> list[Person]:
     seen: dict[str, Person] = {}
     for person in people:
+        person = Person(display_name(person.name), person.email)
         if person.email and (person.email in me or is_robot(person.email)):
             continue
         if not person.email and not person.name:
