@@ -133,11 +133,20 @@ def classify_calendar(
     return [_event_detection(event, "", mine, set(), None) for event in calendar.events]
 
 
+def _candidate_addresses(mail: mime.ParsedMail) -> set[str]:
+    """Who the mail is for: recipients outside the sender's organisation (colleagues the
+    sender also addressed are more likely interviewers than candidates)."""
+    sender_domain = mail.sender.split("@")[-1]
+    outside = {a for _, a in mail.to if a.split("@")[-1] != sender_domain}
+    if outside:
+        return outside
+    return {mail.to[0][1]} if mail.to else set()
+
+
 class _EmailReading:
     def __init__(self, parsed: mime.ParsedMail, me: set[str], zone: tzinfo | None) -> None:
         self.mail = parsed
-        recipients = [address for _, address in parsed.to]
-        self.me = {a.lower() for a in me} | set(recipients if len(recipients) <= 2 else [])
+        self.me = {a.lower() for a in me} | _candidate_addresses(parsed)
         self.my_names = {name.lower() for name, _ in parsed.to if name}
         if parsed.sender in self.me:
             self.my_names.add(parsed.sender_name.lower())

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections import Counter
 
-from daemon.detect.cues import ATS_DOMAINS
+from daemon.detect.cues import ATS_DOMAINS, JOB_TITLE
 
 _FREEMAIL = {
     "gmail", "googlemail", "outlook", "hotmail", "live", "yahoo", "icloud", "me", "mac", "aol",
@@ -82,7 +82,11 @@ _STOP = re.compile(
     r"^(?:the|a|an|our|your|my|us|you|we|i|it|this|that|team|interview|zoom|google|microsoft|"
     r"teams|meet|phone|video|call|hiring|recruiting|talent|hr|engineering|next|dear|hi|hello|"
     r"hallo|bonjour|hola|sie|uns|ihnen|vous|nous|usted|la|le|el|los|las|der|die|das|mit|pour|"
-    r"para|senior|junior|staff|lead|monday|tuesday|wednesday|thursday|friday|calendar)$",
+    r"para|senior|junior|staff|lead|monday|tuesday|wednesday|thursday|friday|calendar|"
+    r"technical|final|onsite|on-site|panel|first|second|third|cancel+ed|canceled|updated|"
+    r"invitation|einladung|abgesagt|annul[ée]e?|cancelad[ao]|cambio|nueva|nuevo|nouvel|nouvelle|"
+    r"report|reminder|erinnerung|rappel|recordatorio|re|fw|fwd|aw|wg|tr|rv|confirmed|confirmation|"
+    r"entrevista|entretien|vorstellungsgespräch|gespräch|phone screen|screen)$",
     re.IGNORECASE,
 )
 _TRAILING = re.compile(
@@ -111,8 +115,8 @@ def find_company(
         votes[display] += 3
     body_and_subject = subject + "\n" + text
     for segment in re.split(r"\s+[-|–—:]\s+|:\s+", subject):
-        name = _clean(segment)
-        if name and len(name) > 2 and text.count(name) >= 1:
+        name = _clean(segment.split(" at ")[-1])
+        if name and len(name) > 2 and name in text:
             votes[name] += 1
     for source, weight in ((subject, 3), (text[:6000], 1)):
         for pattern in _COMPILED:
@@ -145,7 +149,11 @@ def _signs_as_person(name: str, text: str) -> bool:
     first = re.escape(name.split()[0]) if name.split() else ""
     if not first:
         return False
-    signed = re.search(rf"^\s*-*\s*{first}\s*$", text, re.MULTILINE)
+    # A sign-off: the first name alone on a line, or the full name in the last lines.
+    tail = text[len(text) * 3 // 5 :]
+    signed = re.search(rf"^\s*-*\s*{first}\s*$", text, re.MULTILINE) or re.search(
+        rf"^\s*{re.escape(name)}\s*$", tail, re.MULTILINE
+    )
     titled = re.search(
         rf"{re.escape(name)}\s*[,|\n]\s*[^\n]{{0,40}}{_TITLE_END.pattern[:-1]}", text, re.I
     )
@@ -199,20 +207,24 @@ def is_agency(name: str) -> bool:
 def _spelling_in(text: str, squashed: str) -> str | None:
     """The capitalised phrase in `text` that squashes to the domain's name, with a suffix
     like "AI" or "Authority" kept when the text always writes it."""
-    best = None
+    best, best_exact = None, False
     for match in _PHRASE.finditer(text):
         words = match.group(0).split()
         for start in range(len(words)):
             joined = ""
             for end in range(start, len(words)):
                 joined += _squash(words[end])
-                if joined == squashed or joined.replace("and", "") == squashed:
+                exact = joined == squashed or joined.replace("and", "") == squashed
+                # "halcyonbio" for Halcyon Biotech, "glasswingsec" for Glasswing Security
+                shortened = end > start and joined.startswith(squashed) and len(squashed) >= 6
+                if exact or shortened:
                     candidate = " ".join(words[start : end + 1])
                     extra = words[end + 1 : end + 2]
-                    if extra and _ORG_SUFFIX.match(extra[0]):
+                    if exact and extra and _ORG_SUFFIX.match(extra[0]):
                         candidate += " " + extra[0]
-                    if best is None or len(candidate) > len(best):
-                        best = candidate
+                    candidate = candidate.strip(".,;:")
+                    if best is None or (exact, len(candidate)) > (best_exact, len(best)):
+                        best, best_exact = candidate, exact
                 if len(joined) >= len(squashed):
                     break
     return best
@@ -228,6 +240,8 @@ def _clean(name: str) -> str | None:
     if not words or _STOP.match(words[0]) or len(name) < 2 or len(words) > 5:
         return None
     if _TITLE_END.search(words[-1]) or is_agency(name) or not re.search(r"[A-Za-z]{2}", words[0]):
+        return None
+    if JOB_TITLE.search(name) or " at " in name:
         return None
     if re.match(r"^\d", name):
         return None

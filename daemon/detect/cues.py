@@ -69,16 +69,21 @@ MEETING = _any(
     r"\b(?:à|a) (?:demain|bientôt)\b",
     r"\bnos vemos\b",
 )
-JOB_CONTEXT = _any(
-    # Job titles: "Senior Backend Engineer", "Werkstudent (m/w/d)", "Chef de projet (H/F)".
+# Job titles: "Senior Backend Engineer", "Werkstudent (m/w/d)", "Chef de projet (H/F)".
+JOB_TITLE = _any(
     r"\b(?:engineer|developer|manager|analyst|designer|scientist|architect|modell?er|consultant|"
     r"specialist|coordinator|director|intern(?:ship)?|accountant|administrator|technician|"
-    r"researcher|editor|writer|planner|strategist|officer|associate|producer|programmer)s?\b",
+    r"researcher|editor|writer|planner|strategist|officer|associate|producer|programmer|"
+    r"merchandiser|buyer)s?\b",
     r"\bhead of\b",
-    r"\b(?:entwickler|ingenieur|leiter|berater|referent|sachbearbeiter|werkstudent|praktikum)(?:in)?\b",
+    r"\b(?:entwickler|ingenieur|leiter|berater|referent|sachbearbeiter|werkstudent|praktikum|"
+    r"konstrukteur|redakteur|disponent|kaufmann|kauffrau)(?:in)?\b",
     r"\((?:m/w/d|w/m/d|m/f/d|h/f|f/h)\)",
     r"\b(?:ingénieur|développeu(?:r|se)|chef de projet|chargée? de|responsable|stage)\b",
     r"\b(?:ingenier[oa]|desarrollador[a]?|analista|gerente|jef[ea] de|becario|prácticas)\b",
+)
+JOB_CONTEXT = _any(
+    JOB_TITLE.pattern,
     r"\bpeople (?:&|and) culture\b",
     r"\bpeople team\b",
     r"\bhuman resources\b",
