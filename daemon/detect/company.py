@@ -146,9 +146,10 @@ def is_robot_sender(address: str) -> bool:
 
 
 def _signs_as_person(name: str, text: str) -> bool:
-    first = re.escape(name.split()[0]) if name.split() else ""
-    if not first:
-        return False
+    words = name.split()
+    if not words or len(words) > 4 or "&" in name or any(_ORG_SUFFIX.match(w) for w in words):
+        return False  # "Harbor & Vale Insurance" is shaped like a company, not a person
+    first = re.escape(words[0])
     # A sign-off: the first name alone on a line, or the full name in the last lines.
     tail = text[len(text) * 3 // 5 :]
     signed = re.search(rf"^\s*-*\s*{first}\s*$", text, re.MULTILINE) or re.search(
