@@ -146,6 +146,7 @@ def _candidate_addresses(mail: mime.ParsedMail) -> set[str]:
 class _EmailReading:
     def __init__(self, parsed: mime.ParsedMail, me: set[str], zone: tzinfo | None) -> None:
         self.mail = parsed
+        self._firm_hits: dict[int, bool] = {}
         self.me = {a.lower() for a in me} | _candidate_addresses(parsed)
         self.my_names = {name.lower() for name, _ in parsed.to if name}
         if parsed.sender in self.me:
@@ -217,32 +218,27 @@ class _EmailReading:
         if not self._about_interview():
             return Detection(Kind.NONE, reasons=("no interview words",))
         negative = self._negative_reason()
-        sentences = self.firm_sentences
-        firm = "\n".join(sentences)
-        cancelled = bool(cues.CANCELLED.search(firm))
+        firm = self._firm
+        cancelled = firm(cues.CANCELLED)
         # A cancellation may come with a rejection or a word about an earlier conversation.
         softened = negative in ("a rejection", "about an interview that already happened")
         if negative and not (cancelled and softened):
             return Detection(Kind.NONE, reasons=(negative,))
         moments = self._future_moments()
-        rescheduled = bool(cues.RESCHEDULED.search(firm))
+        rescheduled = firm(cues.RESCHEDULED)
         new_moments = [m for m in moments if not self._is_old(m, cancelled)]
         distinct = {m.start for m in moments}
         if cancelled and not (rescheduled and new_moments):
             kind = Kind.CANCELLED
         elif rescheduled and moments:
             kind = Kind.RESCHEDULED
-        elif cues.ASKS_FOR_TIME.search(firm) and not (
-            len(distinct) == 1 and cues.CONFIRMED.search(firm)
-        ):
+        elif firm(cues.ASKS_FOR_TIME) and not (len(distinct) == 1 and firm(cues.CONFIRMED)):
             kind = Kind.INVITATION
-        elif moments and (
-            cues.CONFIRMED.search(firm) or cues.INVITATION.search(firm) or self._job_context()
-        ):
+        elif moments and (firm(cues.CONFIRMED) or firm(cues.INVITATION) or self._job_context()):
             kind = Kind.SCHEDULED
-        elif cues.INVITATION.search(firm) or cues.ASKS_FOR_TIME.search(firm):
+        elif firm(cues.INVITATION) or firm(cues.ASKS_FOR_TIME):
             kind = Kind.INVITATION
-        elif cues.RESCHEDULED.search(firm) and self._job_context():
+        elif rescheduled and self._job_context():
             kind = Kind.INVITATION  # "we need to reschedule": a new time is still to be found
         else:
             return Detection(Kind.NONE, reasons=("no arrangement for an interview",))
@@ -256,6 +252,7 @@ class _EmailReading:
             return True
         return bool(cues.MEETING.search(self.fresh)) and self._job_context()
 
+    @functools.cache  # noqa: B019 - one reading object lives for one message
     def _negative_reason(self) -> str | None:
         fresh = self.fresh
         if "list-id" in self.mail.headers:
@@ -295,7 +292,11 @@ class _EmailReading:
         return self.reading.fresh + "\n" + self.mail.subject
 
     def _firm(self, pattern: re.Pattern[str]) -> bool:
-        return bool(pattern.search(self.firm_text))
+        """Whether the firm sentences match `pattern`; each pattern is searched once."""
+        key = id(pattern)
+        if key not in self._firm_hits:
+            self._firm_hits[key] = bool(pattern.search(self.firm_text))
+        return self._firm_hits[key]
 
     @functools.cached_property
     def firm_text(self) -> str:
@@ -442,12 +443,14 @@ def _firm_sentences(text: str) -> list[str]:
 
     The two long patterns scan the text once; sentences that overlap a match are dropped.
     """
-    hedges = [m.span() for m in cues.CONDITIONAL.finditer(text)]
-    hedges += [m.span() for m in cues.CHANGE_OFFER.finditer(text)]
+    hedged = bytearray(len(text) + 1)  # 1 where a condition or an offer to change stands
+    for pattern in (cues.CONDITIONAL, cues.CHANGE_OFFER):
+        for match in pattern.finditer(text):
+            hedged[match.start() : match.end()] = b"\x01" * (match.end() - match.start())
     sentences, start = [], 0
     for boundary in [*_SENTENCE.finditer(text), None]:
         end = boundary.start() if boundary else len(text)
-        if not any(low < end and start < high for low, high in hedges):
+        if 1 not in hedged[start:end]:
             sentences.append(text[start:end])
         start = boundary.end() if boundary else end
     return sentences
