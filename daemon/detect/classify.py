@@ -39,6 +39,13 @@ def _addresses_in(line: str) -> list[tuple[str, str]]:
     return found
 
 
+# Words for a conversation the writer will most likely hold themselves.
+_ONE_TO_ONE = re.compile(
+    r"\b(?:phone|recruiter|intro(?:ductory)?|initial|quick|short|first)[ -]?(?:screen|call|chat|"
+    r"conversation)|\bscreening\b|\b(?:call|chat|talk|speak)\b|\btelefon|\berstgespr[äa]ch|"
+    r"\bkennenlern|\bappel\b|\b[ée]change t[ée]l[ée]phonique|\bllamada\b|\bcharla\b",
+    re.IGNORECASE,
+)
 _FREEMAIL_DOMAIN = re.compile(
     r"^(?:gmail|googlemail|outlook|hotmail|live|yahoo|icloud|me|aol|gmx|web|proton|protonmail|"
     r"fastmail|mail|posteo|t-online|orange|free|laposte|yandex|zoho)\.",
@@ -129,8 +136,18 @@ def classify_calendar(
     if not calendar.events:
         error = "; ".join(calendar.errors) or "no events in the calendar"
         return [Detection(Kind.NONE, error=error)]
-    mine = {address.lower() for address in me}
+    mine = {address.lower() for address in me} or _calendar_owner(calendar.events)
     return [_event_detection(event, "", mine, set(), None) for event in calendar.events]
+
+
+def _calendar_owner(events: list[ics.CalendarEvent]) -> set[str]:
+    """In a file of several interview events, the one person in all of them is the candidate."""
+    if len(events) < 2:
+        return set()
+    seen = [{a.person.email for a in event.attendees if a.person.email} for event in events]
+    common = set.intersection(*seen) if all(seen) else set()
+    common = {a for a in common if not people.is_robot(a)}
+    return common if len(common) == 1 else set()
 
 
 def _candidate_addresses(mail: mime.ParsedMail) -> set[str]:
@@ -421,7 +438,11 @@ class _EmailReading:
         domain = sender.split("@")[-1]
         if is_agency(domain.split(".")[0]):
             return False
-        if not others_named and not _FREEMAIL_DOMAIN.match(domain):
+        if (
+            not others_named
+            and not _FREEMAIL_DOMAIN.match(domain)
+            and _ONE_TO_ONE.search(self.fresh)
+        ):
             return True
         return bool(
             re.search(
@@ -431,7 +452,8 @@ class _EmailReading:
                 r"\w+ and i (?:will|would|'ll|are|look)|i(?:'d| would) (?:love|like) to (?:chat|talk|meet|speak)|"
                 r"let'?s (?:chat|talk|meet)|grab \d+|i have to cancel|i need to cancel|"
                 r"unser(?:en?)? (?:gespräch|telefonat|termin)|ich (?:rufe|melde)|notre (?:entretien|échange|appel|rendez-vous)|"
-                r"je t'appelle|nuestra (?:entrevista|llamada|reunión)|te llamo|und ich|et moi|y yo)\b",
+                r"je t'appelle|nuestra (?:entrevista|llamada|reunión)|te llamo|und ich|et moi|y yo|"
+                r"me and|myself and|moi et|ich und|yo y|por m[íi]|nach mir|me demander)\b",
                 self.reading.fresh,
                 re.IGNORECASE,
             )
@@ -529,10 +551,26 @@ def _guess_candidate(event: ics.CalendarEvent) -> set[str]:
     addresses = [a.person.email for a in event.attendees if a.person.email]
     if event.organizer and event.organizer.email:
         addresses.append(event.organizer.email)
-    domains = [a.split("@")[1] for a in addresses]
-    lonely = {a for a in addresses if domains.count(a.split("@")[1]) == 1}
-    crowd = [d for d in domains if domains.count(d) > 1]
-    return lonely if crowd and len(lonely) == 1 else set()
+    people_here = [a for a in dict.fromkeys(addresses) if not people.is_robot(a)]
+    domains = [a.split("@")[1] for a in people_here]
+    lonely = {a for a in people_here if domains.count(a.split("@")[1]) == 1}
+    if len(lonely) == 1 and len(people_here) > 1:
+        return lonely
+    # Asked to answer while everyone else has accepted: the invitee, that is the candidate.
+    waiting = {
+        a.person.email
+        for a in event.attendees
+        if a.person.email and a.partstat == "NEEDS-ACTION" and not people.is_robot(a.person.email)
+    }
+    accepted = [a for a in event.attendees if a.partstat == "ACCEPTED"]
+    if len(waiting) == 1 and accepted:
+        return waiting
+    organizer = event.organizer.email if event.organizer else None
+    if organizer and not people.is_robot(organizer):
+        outside = {a for a in people_here if a.split("@")[1] != organizer.split("@")[1]}
+        if len(outside) == 1:
+            return outside
+    return set()
 
 
 def _event_location(event: ics.CalendarEvent) -> str | None:

@@ -176,6 +176,8 @@ RESCHEDULED = _any(
     r"\breprogramm[ée]",
     r"\bd[ée]cal[ée]",
     r"\bd[ée]plac[ée]",
+    r"\bd[ée]placer (?:votre|notre|l'|le)",
+    r"\bchangement de (?:date|jour)\b",
     r"\bnouvel(?:le)? (?:horaire|date|heure|créneau)",
     r"\bchangement d'(?:horaire|heure|date)",
     r"\breprogramad[ao]",
@@ -442,7 +444,6 @@ BULK = _any(
 # Interviews that are not the user's job interview: research, press, reviews, training.
 NOT_HIRING = _any(
     r"\bforo de empleo\b",
-    r"\batelier\b",
     r"\b(?:reporter|journalist|editor|correspondent|producer) (?:at|for|with)\b",
     r"\b(?:piece|feature|article|story|episode|segment) (?:on|about)\b",
     r"\binformational interview",

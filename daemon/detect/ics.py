@@ -31,6 +31,7 @@ class Attendee:
     person: Person
     cutype: str = "INDIVIDUAL"
     role: str = ""
+    partstat: str = ""
 
 
 @dataclass
@@ -119,6 +120,7 @@ def _event(component: icalendar.cal.Component, method: str, zone: tzinfo) -> Cal
                     _person(value),
                     str(params.get("CUTYPE", "INDIVIDUAL")).upper(),
                     str(params.get("ROLE", "")).upper(),
+                    str(params.get("PARTSTAT", "")).upper(),
                 )
             )
     for name in _CONFERENCE_PROPERTIES:

@@ -29,7 +29,8 @@ _LEAD = re.compile(
     r"|(?:you(?:'ll| will) (?:be )?meet(?:ing)?|you will speak to|joined by|hosted by)\s+"
     r"|interviewers?\s*:\s*|panel(?:ists)?\s*:\s*|gesprächspartner(?:in)?\s*:\s*|"
     r"(?:gespräch|treffen|interview|termin) mit\s+|(?:entretien|échange|rendez-vous) avec\s+|"
-    r"(?:entrevista|reunión|llamada) con\s+|\bavec\s+|\bcon\s+|\bmit\s+",
+    r"(?:entrevista|reunión|llamada) con\s+|\bavec\s+|\bcon\s+|\bmit\s+|\bwith\s+|"
+    r"\bbetween\s+|(?:cancell?ed|canceled|hosted|organi[sz]ed|scheduled) by\s*:?\s*",
     re.IGNORECASE,
 )
 _PERSON_AT = re.compile(rf"{_TITLE}({NAME})")
@@ -118,7 +119,7 @@ _TITLED = re.compile(
 
 
 _FIRST_NAME_WITH_ADDRESS = re.compile(
-    r"\b([A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+)\s*\([^()\n]{0,60}?([\w.+-]+@[\w-]+(?:\.[\w-]+)+)[^()\n]{0,20}\)"
+    r"\b([A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+)(?:,[^()\n]{0,40})?\s*\([^()\n]{0,60}?([\w.+-]+@[\w-]+(?:\.[\w-]+)+)[^()\n]{0,20}\)"
 )
 
 

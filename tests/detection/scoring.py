@@ -31,6 +31,7 @@ class Scores:
     url_ok: int = 0
     emails_expected: int = 0
     emails_found: int = 0
+    emails_predicted: int = 0
     misses: list[str] = field(default_factory=list)
 
     @property
@@ -47,6 +48,7 @@ class Scores:
             "start_accuracy": self.start_ok / p,
             "company_accuracy": self.company_ok / p,
             "interviewer_email_recall": self.emails_found / (self.emails_expected or 1),
+            "interviewer_email_precision": self.emails_found / (self.emails_predicted or 1),
             "meeting_url_accuracy": self.url_ok / p,
         }
 
@@ -101,9 +103,12 @@ def _tally(scores: Scores, label: dict[str, Any], got: dict[str, Any]) -> None:
     else:
         scores.misses.append(f"{where}: url {got.get('meeting_url')} != {label.get('meeting_url')}")
     expected = {p["email"].lower() for p in label.get("interviewers", []) if p.get("email")}
-    found = {(p.get("email") or "").lower() for p in got.get("interviewers", [])}
+    found = {(p.get("email") or "").lower() for p in got.get("interviewers", [])} - {""}
     scores.emails_expected += len(expected)
     scores.emails_found += len(expected & found)
+    scores.emails_predicted += len(found)
+    if found - expected:
+        scores.misses.append(f"{where}: interviewers extra {sorted(found - expected)}")
     if expected - found:
         scores.misses.append(f"{where}: interviewers missing {sorted(expected - found)}")
 
