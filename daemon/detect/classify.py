@@ -531,7 +531,13 @@ def _event_detection(
     )
     organizer = event.organizer.email if event.organizer and event.organizer.email else ""
     company = find_company(
-        event.summary, event.description, "", organizer, [p.email for p in found if p.email], set()
+        event.summary,
+        event.description,
+        "",
+        organizer,
+        [p.email for p in found if p.email],
+        set(),
+        titled=True,
     )
     return Detection(
         kind,

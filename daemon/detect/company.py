@@ -54,6 +54,7 @@ _PATTERNS = (
     rf"\b(?:position|role|opening|opportunity|job|team|career|internship)\s+(?:at|with)\s+({_NAME})",
     rf"\b(?:here|work|working|join(?:ing)?|career|careers)\s+at\s+({_NAME})",
     rf"\bon behalf of\s+({_NAME})",
+    rf"\b(?:with|mit|avec|con)\s+[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+){{0,2}}\s+\(({_NAME})\)",
     rf"\b(?:greetings|hello|news) from\s+({_NAME})",
     rf"\b(?:interest in|applying to|applied to|application to|interest at)\s+(?:join(?:ing)?\s+)?({_NAME})\b",
     rf"\b(?:our|my) client,?\s+({_NAME})",
@@ -89,9 +90,31 @@ _STOP = re.compile(
     r"entrevista|entretien|vorstellungsgespräch|gespräch|phone screen|screen)$",
     re.IGNORECASE,
 )
+_ORG_WORD = re.compile(
+    r"^(?:insurance|assurances?|versicherung(?:en)?|seguros|publishing|verlag|[ée]ditions|digital|"
+    r"viajes|voyages|reisen|tecnolog[íi]as?|technologies|technologie|grupo|groupe|gruppe|group|"
+    r"banco|banque|bank|maison|atelier|horlogerie|brasserie|papeterie|software|systems|labs?|"
+    r"health|sant[ée]|salud|energy|[ée]nergies?|energie|energ[íi]a|foods?|retail|logistics|"
+    r"log[íi]stica|logistique|logistik|media|medien|m[ée]dias|studios?|capital|analytics|robotics|"
+    r"solutions|consulting|mobility|mobilit[ée]|movilidad|pharma|biotech|bio|cloud|security|"
+    r"data|datentechnik|maschinenbau|hotels?|hoteles|transit|authority|university|universidad|"
+    r"universit[ée]|hospital|klinikum|stiftung|fundaci[óo]n|fondation|foundation|institute?|"
+    r"instituto|ventures|networks|finance|fintech|payments|pagos|games|interactive|design|"
+    r"architects|engineering|werke?|industries|industrie|manufacturing|motors|aerospace|"
+    r"telecom|communications|learning|education|academy|school|clinic|dental|legal|law|"
+    r"automotive|construction|bau|immobilien|properties|realty)$",
+    re.IGNORECASE,
+)
+_PARTICLES = {"de", "des", "du", "la", "le", "les", "of", "the", "y", "del", "und", "and", "et"}
+_CALENDAR_WORD = re.compile(
+    r"^(?:mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mo|di|mi|do|"
+    r"fr|sa|so|lun|mar|mer|jeu|ven|sam|dim)[a-zäéû]*\.?$",
+    re.IGNORECASE,
+)
 _TRAILING = re.compile(
     r"\s+[-|–]\s+(?:hr|recruiting|talent(?: acquisition)?|careers|people|rh|rrhh)$|\s+(?:team|recruiting|talent|careers|hiring|for|to|on|in|as|and|is|are|was|we|this|the|"
-    r"interview|position|role|gmbh & co\. kg)$|[.,;:!?]+$",
+    r"interview|position|role|gmbh & co\. kg|virtual|onsite|on-site|screen|call|round|panel|"
+    r"loop|session|final|technical)$|\s*\(\d+\s*/\s*\d+\)$|[.,;:!?]+$",
     re.IGNORECASE,
 )
 
@@ -103,7 +126,11 @@ def find_company(
     sender: str,
     other_addresses: list[str],
     my_domains: set[str],
+    *,
+    titled: bool = False,
 ) -> str | None:
+    """`titled`: the subject is an event title ("Interview: Marlin Robotics - Controls
+    Engineer"), whose parts name the company even when the description does not repeat it."""
     votes: Counter[str] = Counter()
     display = _from_display(sender_name)
     if display is None and is_robot_sender(sender) and sender_name:
@@ -116,7 +143,7 @@ def find_company(
     body_and_subject = subject + "\n" + text
     for segment in re.split(r"\s+[-|–—:]\s+|:\s+", subject):
         name = _clean(segment.split(" at ")[-1])
-        if name and len(name) > 2 and name in text:
+        if name and len(name) > 2 and (titled or name in text):
             votes[name] += 1
     for source, weight in ((subject, 3), (text[:6000], 1)):
         for pattern in _COMPILED:
@@ -147,7 +174,12 @@ def is_robot_sender(address: str) -> bool:
 
 def _signs_as_person(name: str, text: str) -> bool:
     words = name.split()
-    if not words or len(words) > 4 or "&" in name or any(_ORG_SUFFIX.match(w) for w in words):
+    if (
+        not words
+        or len(words) > 4
+        or "&" in name
+        or any(_ORG_SUFFIX.match(w) or _ORG_WORD.match(w) for w in words)
+    ):
         return False  # "Harbor & Vale Insurance" is shaped like a company, not a person
     first = re.escape(words[0])
     # A sign-off: the first name alone on a line, or the full name in the last lines.
@@ -184,8 +216,9 @@ def _from_domain(address: str, text: str, my_domains: set[str]) -> str | None:
     squashed = _squash(core)
     if not squashed:
         return None
+    parts = tuple(_squash(p) for p in re.split(r"[-_]", core) if p)
     # Prefer the spelling the text uses: "orbitalpantry" -> "Orbital Pantry".
-    spelled = _spelling_in(text, squashed)
+    spelled = _spelling_in(text, squashed, parts)
     if spelled:
         return spelled
     return " ".join(w.capitalize() for w in re.split(r"[-_]", core) if w)
@@ -205,30 +238,53 @@ def is_agency(name: str) -> bool:
     return bool(_AGENCY.search(name))
 
 
-def _spelling_in(text: str, squashed: str) -> str | None:
-    """The capitalised phrase in `text` that squashes to the domain's name, with a suffix
-    like "AI" or "Authority" kept when the text always writes it."""
-    best, best_exact = None, False
+def _spelling_in(text: str, squashed: str, parts: tuple[str, ...] = ()) -> str | None:
+    """The capitalised phrase in `text` that spells the domain's name: "orbitalpantry" is
+    "Orbital Pantry", "halcyonbio" is "Halcyon Biotech", "valmont-horlogerie" is "Horlogerie
+    Valmont". A phrase of at most four words around the match is taken whole when its other
+    words are names too ("Corvid" + "Insurance", "Tecnologías" + "Cierzo")."""
+    best: tuple[bool, int, str] | None = None
     for match in _PHRASE.finditer(text):
-        words = match.group(0).split()
+        words = [w.strip(".,;:") for w in match.group(0).split()]
+        squashed_words = [_squash(w) for w in words]
         for start in range(len(words)):
             joined = ""
             for end in range(start, len(words)):
-                joined += _squash(words[end])
+                joined += squashed_words[end]
                 exact = joined == squashed or joined.replace("and", "") == squashed
-                # "halcyonbio" for Halcyon Biotech, "glasswingsec" for Glasswing Security
                 shortened = end > start and joined.startswith(squashed) and len(squashed) >= 6
                 if exact or shortened:
-                    candidate = " ".join(words[start : end + 1])
-                    extra = words[end + 1 : end + 2]
-                    if exact and extra and _ORG_SUFFIX.match(extra[0]):
-                        candidate += " " + extra[0]
-                    candidate = candidate.strip(".,;:")
-                    if best is None or (exact, len(candidate)) > (best_exact, len(best)):
-                        best, best_exact = candidate, exact
+                    candidate = (
+                        _widen(words, start, end) if exact else " ".join(words[start : end + 1])
+                    )
+                    ranked = (exact, len(candidate), candidate)
+                    best = ranked if best is None or ranked > best else best
                 if len(joined) >= len(squashed):
                     break
-    return best
+        if len(parts) >= 2 and best is None:
+            kept = [w for w, sq in zip(words, squashed_words, strict=True) if sq not in _PARTICLES]
+            if sorted(_squash(w) for w in " ".join(kept).split()) and _covers(
+                squashed_words, parts
+            ):
+                best = (False, len(match.group(0)), " ".join(words))
+    return best[2] if best else None
+
+
+def _covers(squashed_words: list[str], parts: tuple[str, ...]) -> bool:
+    """Every part of the domain ("trois", "ponts" or "troisponts") appears in the phrase."""
+    joined = "".join(w for w in squashed_words if w not in _PARTICLES)
+    return all(part in joined for part in parts) and len(joined) <= len("".join(parts)) + 4
+
+
+def _widen(words: list[str], start: int, end: int) -> str:
+    """Add the company nouns written next to the domain's name: "Corvid" + "Insurance"."""
+    while start > 0 and _ORG_WORD.match(words[start - 1]):
+        start -= 1
+    while end + 1 < len(words) and (
+        _ORG_WORD.match(words[end + 1]) or _ORG_SUFFIX.match(words[end + 1])
+    ):
+        end += 1
+    return " ".join(words[start : end + 1])
 
 
 def _clean(name: str) -> str | None:

@@ -491,7 +491,7 @@ EVENT_FOR_MANY = _any(
     r"\bnewsletter\b",
     r"\bjob alert",
     r"\bforo de empleo\b",
-    r"\batelier\b",
+    r"\batelier (?:en ligne|cv|emploi|carri[èe]re)",
 )
 AUTOMATIC_SUBJECT = _any(
     r"^(?:auto(?:matic)?[ -]?reply|out of (?:the )?office|abwesenheit|absence|r[ée]ponse automatique|"
