@@ -46,6 +46,9 @@ _ONE_TO_ONE = re.compile(
     r"\bkennenlern|\bappel\b|\b[ée]change t[ée]l[ée]phonique|\bllamada\b|\bcharla\b",
     re.IGNORECASE,
 )
+_OUTLOOK_MEETING = re.compile(
+    r"^\s*(?:\*~)+\*?\s*$|^when:.*\n\s*where:", re.IGNORECASE | re.MULTILINE
+)
 _FREEMAIL_DOMAIN = re.compile(
     r"^(?:gmail|googlemail|outlook|hotmail|live|yahoo|icloud|me|aol|gmx|web|proton|protonmail|"
     r"fastmail|mail|posteo|t-online|orange|free|laposte|yandex|zoho)\.",
@@ -414,6 +417,12 @@ class _EmailReading:
         known += [("", e) for e in links.emails_in(text)]
         known = [(n, a) for n, a in known if a not in self.me and not people.is_robot(a)]
         found = people.with_known_addresses(found, known)
+        # An Outlook meeting mail ("When: ... Where: ... *~*~*~*") comes from the organizer,
+        # with the other attendees copied in.
+        if _OUTLOOK_MEETING.search(text):
+            for name, address in [(mail.sender_name, mail.sender), *mail.cc]:
+                if address not in self.me and not people.is_robot(address):
+                    found.append(Person(name or None, address))
         # Someone copied in and named in the text ("I've cc'd Priscilla") takes part.
         for name, address in mail.cc:
             first = next(iter((people.display_name(name) or "").split()), "")
@@ -453,7 +462,8 @@ class _EmailReading:
                 r"let'?s (?:chat|talk|meet)|grab \d+|i have to cancel|i need to cancel|"
                 r"unser(?:en?)? (?:gespräch|telefonat|termin)|ich (?:rufe|melde)|notre (?:entretien|échange|appel|rendez-vous)|"
                 r"je t'appelle|nuestra (?:entrevista|llamada|reunión)|te llamo|und ich|et moi|y yo|"
-                r"me and|myself and|moi et|ich und|yo y|por m[íi]|nach mir|me demander)\b",
+                r"me and|myself and|moi et|ich und|yo y|por m[íi]|nach mir|me demander|and me|"
+                r"und mir|y yo)\b",
                 self.reading.fresh,
                 re.IGNORECASE,
             )

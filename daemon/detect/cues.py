@@ -190,6 +190,9 @@ RESCHEDULED = _any(
 )
 # Asking the candidate to choose or offer a time: an invitation even when slots are listed.
 ASKS_FOR_TIME = _any(
+    r"\b(?:grab|pick|book|choose|take) (?:any|an?|one|some)\b[^.\n]{0,30}\b(?:slot|time|spot)",
+    r"\b(?:open|free|available) (?:slot|spot)s?\b",
+    r"\bon my calendar\b",
     r"\bavailable (?:interview )?(?:times|slots|dates)\b",
     r"\bselect (?:the one|one|a time|your time|a slot|an? (?:interview )?time)",
     r"\b(?:indicate|confirm|tell us|let us know|share) your preferred\b",
@@ -362,7 +365,7 @@ CHANGE_OFFER = _any(
     r"\bsi (?:necesitas|necesita|deseas|desea)\b[^.\n]{0,40}\b(?:cambiar|cancelar|reprogramar|modificar)",
 )
 CONDITIONAL = _any(
-    r"(?:^|(?<=[.!?] ))\W*(?:if|should|once|whether|sobald|falls|wenn|si|en caso|une fois)\b",
+    r"(?:^|(?<=[.!?] ))[ \t\-*•>]*(?:if|should|once|whether|sobald|falls|wenn|si|en caso|une fois)\b",
     r"\bwill be (?:contacted|in touch)\b",
     r"\b(?:we|they|someone|a recruiter)(?:'ll| will) (?:contact|reach out|be in touch|get back)",
     r"\bwird sich\b[^.\n]{0,40}\bmelden\b",
