@@ -9,7 +9,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from daemon.cli import classify_path
+
+# Where the test run keeps the scores for the summary it prints (see conftest.py).
+SCORES_KEY = pytest.StashKey[dict[str, float]]()
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 _LEGAL = re.compile(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.detection.scoring import Scores, score
+from tests.detection.scoring import SCORES_KEY, Scores, score
 
 BARS = {
     "detection_f1": 0.97,
@@ -18,8 +18,10 @@ BARS = {
 
 
 @pytest.fixture(scope="module")
-def scores() -> Scores:
-    return score()
+def scores(request: pytest.FixtureRequest) -> Scores:
+    result = score()
+    request.config.stash[SCORES_KEY] = result.table()
+    return result
 
 
 def test_corpus_is_large_and_balanced(scores: Scores) -> None:
