@@ -252,7 +252,9 @@ class _EmailReading:
             kind = Kind.CANCELLED
         elif rescheduled and moments:
             kind = Kind.RESCHEDULED
-        elif firm(cues.ASKS_FOR_TIME) and not (len(distinct) == 1 and firm(cues.CONFIRMED)):
+        elif (firm(cues.ASKS_FOR_TIME) and not (len(distinct) == 1 and firm(cues.CONFIRMED))) or (
+            _offers_slots(moments) and not firm(cues.CONFIRMED)
+        ):
             kind = Kind.INVITATION
         elif moments and (firm(cues.CONFIRMED) or firm(cues.INVITATION) or self._job_context()):
             kind = Kind.SCHEDULED
@@ -270,7 +272,18 @@ class _EmailReading:
     def _about_interview(self) -> bool:
         if cues.INTERVIEW.search(self.fresh):
             return True
-        return bool(cues.MEETING.search(self.fresh)) and self._job_context()
+        if cues.MEETING.search(self.fresh) and self._job_context():
+            return True
+        # "Re: Data Analyst - application" / "tomorrow at 10 it is": a person arranging a time
+        # about a job is arranging an interview, whatever they call it.
+        sender = self.mail.sender
+        personal = bool(sender) and not people.is_robot(sender) and sender not in self.me
+        about_a_job = bool(cues.JOB_TITLE.search(self.fresh)) or bool(
+            re.search(
+                r"\b(?:application|bewerbung|candidature|candidatura|zeugnisse)\b", self.fresh, re.I
+            )
+        )
+        return personal and about_a_job and bool(self._future_moments())
 
     @functools.cache  # noqa: B019 - one reading object lives for one message
     def _negative_reason(self) -> str | None:
@@ -468,6 +481,12 @@ class _EmailReading:
                 re.IGNORECASE,
             )
         )
+
+
+def _offers_slots(moments: list[when.Moment]) -> bool:
+    """Two or more times on different days, each on a line of its own: slots to choose from."""
+    listed = [m for m in moments if len(m.line.strip()) <= 90]
+    return len({m.start.date() for m in listed}) >= 2
 
 
 def _firm_sentences(text: str) -> list[str]:

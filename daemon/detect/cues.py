@@ -115,6 +115,10 @@ JOB_CONTEXT = _any(
     r"\bcv\b",
     r"\bportfolio\b",
     r"\blebenslauf\b",
+    r"\bzeugnisse?\b",
+    r"\bbewerbungsunterlagen\b",
+    r"\br[ée]f[ée]rences\b",
+    r"\breferencias\b",
     r"\bopportunit(?:y|ies)\b",
     r"\bhiring manager\b",
     r"\bfinal round\b",
@@ -147,6 +151,11 @@ CANCELLED = _any(
 )
 RESCHEDULED = _any(
     r"\bre-?schedul(?:e|ed|ing)\b",
+    r"\bcorrection\s*:",
+    r"\bcorrected (?:details|time|date|invite|invitation)",
+    r"\bkorrigiert(?:e[rn]?)? (?:termin|uhrzeit|zeit|einladung)",
+    r"\bhoraire corrigé",
+    r"\bhora corregida",
     r"\bupdated (?:schedule|interview|agenda)\b",
     r"\bmake a change to (?:your|the|our)\b",
     r"\bdisregard the (?:previous|earlier|original)\b",
@@ -190,6 +199,13 @@ RESCHEDULED = _any(
 )
 # Asking the candidate to choose or offer a time: an invitation even when slots are listed.
 ASKS_FOR_TIME = _any(
+    r"\b(?:two|three|a few|some|these|the following|both) (?:options|slots|times|dates)\b",
+    r"\bwhichever\b",
+    r"\b(?:once|when|after) you(?:'ve)? (?:pick|choose|select|confirm which)",
+    r"\bif neither\b",
+    r"\bwelche[rsn]? (?:der|dieser) (?:folgenden|beiden|drei)\b",
+    r"\bfolgende[nr]? (?:termin|zeit)",
+    r"\bquel(?:le)?s? (?:de ces|des) (?:créneaux|dates|options)",
     r"\b(?:grab|pick|book|choose|take) (?:any|an?|one|some)\b[^.\n]{0,30}\b(?:slot|time|spot)",
     r"\b(?:open|free|available) (?:slot|spot)s?\b",
     r"\bon my calendar\b",
@@ -355,6 +371,7 @@ APPLICATION_RECEIVED = _any(
 # Offers to change, addressed to the reader ("If you need to reschedule, click here") or
 # action links ("Cancel: https://..."): they do not say that anything changed.
 CHANGE_OFFER = _any(
+    r"\b(?:vous pouvez|tu peux|puede|puedes|k[öo]nnen sie|kannst du)\b[^.\n]{0,40}\b(?:annuler|modifier|reporter|d[ée]placer|cancelar|modificar|reprogramar|cambiar|absagen|verschieben|[äa]ndern)",
     r"\b(?:if you|should you|you can|you may|feel free to|please (?:use|click|let))\b[^.\n]{0,60}\b(?:re-?schedul|cancel|change|modify)",
     r"\byou\b[^.\n]{0,30}\b(?:need|want|wish|have) to (?:re-?schedul|cancel|change)",
     r"^\s*(?:cancel|reschedule|decline|accept|change|modify|manage)\b[^.\n]{0,40}(?::|https?://|$)",
@@ -446,6 +463,8 @@ BULK = _any(
 )
 # Interviews that are not the user's job interview: research, press, reviews, training.
 NOT_HIRING = _any(
+    r"\bvisa (?:interview|appointment|application)",
+    r"\b(?:consulate|embassy|konsulat|botschaft|consulat|ambassade|consulado|embajada)\b",
     r"\bforo de empleo\b",
     r"\b(?:reporter|journalist|editor|correspondent|producer) (?:at|for|with)\b",
     r"\b(?:piece|feature|article|story|episode|segment) (?:on|about)\b",

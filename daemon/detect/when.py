@@ -203,10 +203,14 @@ def find_dates(text: str, today: date, *, day_first: bool) -> list[DateMention]:
     for match in RELATIVE.finditer(text):
         word = (match[1] or match[2] or match[3]).lower()
         add(today + timedelta(days=_RELATIVE_DAYS[word]), match)
+    explicit = list(found)
     for window_start, window in _windows(text, weekday_spots):
         for match in WEEKDAY_ALONE.finditer(window):
             if _is_time_prefix_clash(match, text):
                 continue
+            where = match.start() + window_start
+            if any(abs(d.start - where) <= 25 or abs(d.end - where) <= 25 for d in explicit):
+                continue  # "09/11/2026 (Monday)": the weekday only confirms the date beside it
             weekday = WEEKDAY_WORDS[match[2].lower().rstrip(".")]
             ahead = (weekday - today.weekday()) % 7 or 7
             add(today + timedelta(days=ahead), _Shifted(match, window_start))

@@ -58,7 +58,7 @@ _OFFSET = r"(?:utc|gmt)\s*([+-−])\s*(\d{1,2})(?::?(\d{2}))?"
 _IANA = r"\b((?:Europe|America|Asia|Africa|Australia|Pacific|Atlantic)/[A-Z][A-Za-z_]+(?:/[A-Z][A-Za-z_]+)?)"
 # A zone right after a time: "3pm ET", "15:00 Uhr (MEZ)", "10:00 (UTC+1)", "3pm Eastern Time".
 ZONE_AFTER_TIME = re.compile(
-    r"\s*(?:\(|,\s*|\s)?\s*(?:"
+    r"\s*(?:\(|,\s*|\s)?\s*[*_]?(?:"
     + _OFFSET
     + "|"
     + _IANA

@@ -10,9 +10,12 @@ from tests.detection.scoring import SCORES_KEY
 def pytest_terminal_summary(
     terminalreporter: pytest.TerminalReporter, config: pytest.Config
 ) -> None:
-    table = config.stash.get(SCORES_KEY, None)
-    if table is None:
+    tables = config.stash.get(SCORES_KEY, None)
+    if not tables:
         return
     terminalreporter.section("detection corpus scores")
-    for metric, value in table.items():
-        terminalreporter.write_line(f"{metric}: {value:.3f}")
+    names = list(tables)
+    terminalreporter.write_line(f"{'metric':30}" + "".join(f"{name:>14}" for name in names))
+    for metric in tables[names[0]]:
+        row = "".join(f"{tables[name][metric]:>14.3f}" for name in names)
+        terminalreporter.write_line(f"{metric:30}{row}")

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import sys
 
-from tests.detection.scoring import score
+from tests.detection.scoring import BLIND_SETS, DEVELOPMENT_SETS, score
 
 
 def main() -> int:
-    scores = score()
+    """`report [blind] [TEXT]`: the development sets (or the blind set), misses matching TEXT."""
+    args = sys.argv[1:]
+    sets = DEVELOPMENT_SETS
+    if args and args[0] == "blind":
+        sets, args = BLIND_SETS, args[1:]
+    scores = score(sets)
     for metric, value in scores.table().items():
         print(f"{metric}: {value:.3f}")
     print(f"{scores.items} items, {scores.positives} positives")
-    wanted = sys.argv[1] if len(sys.argv) > 1 else ""
+    wanted = args[0] if args else ""
     for miss in scores.misses:
         if wanted in miss:
             print(miss)

@@ -1,11 +1,15 @@
-"""Score the detector on the labelled corpus (tests/corpus/) against the issue's bars,
-printing every figure (run with -s to see them, or `python -m tests.detection.report`)."""
+"""Score the detector on the labelled corpus (tests/corpus/) against the issue's bars.
+
+The bars hold for the development sets (positive/, negative/). The blind set (heldout/),
+written later by an author who saw neither the detector nor those sets, is scored and
+printed beside them: it is the honest estimate for mail the detector has never seen.
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.detection.scoring import SCORES_KEY, Scores, score
+from tests.detection.scoring import BLIND_SETS, SCORES_KEY, Scores, score
 
 BARS = {
     "detection_f1": 0.97,
@@ -20,7 +24,8 @@ BARS = {
 @pytest.fixture(scope="module")
 def scores(request: pytest.FixtureRequest) -> Scores:
     result = score()
-    request.config.stash[SCORES_KEY] = result.table()
+    blind = score(BLIND_SETS)
+    request.config.stash[SCORES_KEY] = {"development": result.table(), "blind": blind.table()}
     return result
 
 
