@@ -340,7 +340,7 @@ class _EmailReading:
         if cues.JOB_CONTEXT.search(self.fresh) or cues.INTERVIEW.search(self.mail.subject):
             return True
         domain = self.mail.sender.split("@")[-1]
-        return any(label in cues.ATS_DOMAINS for label in domain.split("."))
+        return cues.is_ats_domain(domain)
 
     @functools.cached_property
     def firm_sentences(self) -> list[str]:

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections import Counter
 
-from daemon.detect.cues import ATS_DOMAINS, JOB_TITLE
+from daemon.detect.cues import JOB_TITLE, is_ats_domain
 
 _FREEMAIL = {
     "gmail", "googlemail", "outlook", "hotmail", "live", "yahoo", "icloud", "me", "mac", "aol",
@@ -70,6 +70,11 @@ _PATTERNS = (
 )
 _COMPILED = tuple(re.compile(p, re.MULTILINE) for p in _PATTERNS)
 _DISPLAY = (
+    re.compile(
+        rf"^(?:talent acquisition|recruiting|recruitment|hr|careers|people|jobs|hiring team)"
+        rf"\s*[-|–:·]\s*({_NAME})$",
+        re.IGNORECASE,
+    ),
     re.compile(rf"^.+?\(({_NAME})\)$"),
     re.compile(rf"^({_NAME})\s+(?:via|through|über|par|a través de)\s+\w+", re.IGNORECASE),
     re.compile(rf"^.+?\s+(?:at|from|@|bei|de|chez|von)\s+({_NAME})$"),
@@ -102,7 +107,8 @@ _ORG_WORD = re.compile(
     r"instituto|ventures|networks|finance|fintech|payments|pagos|games|interactive|design|"
     r"architects|engineering|werke?|industries|industrie|manufacturing|motors|aerospace|"
     r"telecom|communications|learning|education|academy|school|clinic|dental|legal|law|"
-    r"automotive|construction|bau|immobilien|properties|realty)$",
+    r"automotive|construction|bau|immobilien|properties|realty|turismo|tourisme|touristik|"
+    r"tourism|travel|outfitters|mutual|mutuelle|softworks|medizintechnik|medtech)$",
     re.IGNORECASE,
 )
 _PARTICLES = {"de", "des", "du", "la", "le", "les", "of", "the", "y", "del", "und", "and", "et"}
@@ -168,7 +174,7 @@ def is_robot_sender(address: str) -> bool:
         re.match(
             r"^(?:no-?reply|do-?not-?reply|notifications?|jobs|careers|recruiting|talent|hr)", local
         )
-        or any(label in ATS_DOMAINS for label in domain.split("."))
+        or is_ats_domain(domain)
     )
 
 
@@ -209,7 +215,7 @@ def _from_domain(address: str, text: str, my_domains: set[str]) -> str | None:
     if domain in my_domains or len(labels) < 2:
         return None
     core = labels[-2] if labels[-2] not in ("co", "com") or len(labels) < 3 else labels[-3]
-    if core in _FREEMAIL or core in ATS_DOMAINS or any(label in ATS_DOMAINS for label in labels):
+    if core in _FREEMAIL or is_ats_domain(domain):
         return None
     if is_agency(core):
         return None

@@ -130,6 +130,13 @@ ATS_DOMAINS = (
     "modernloop", "prelude", "rippling", "pinpoint", "join", "softgarden", "onlyfy", "welcome",
 )  # fmt: skip
 
+
+def is_ats_domain(domain: str) -> bool:
+    """A mail host of an applicant-tracking or scheduling service ("myworkday-mail.com")."""
+    parts = re.split(r"[.-]", domain.lower())
+    return any(part in ATS_DOMAINS for part in parts[:-1])
+
+
 CANCELLED = _any(
     r"\bcancel(?:l)?(?:ed|ing|ation)?\b",
     r"\bcall(?:ed)? off\b",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from daemon.detect.cues import ATS_DOMAINS
+from daemon.detect.cues import is_ats_domain
 from daemon.detect.ics import Attendee
 from daemon.model import Person
 
@@ -50,8 +50,7 @@ def is_robot(address: str | None) -> bool:
     local, _, domain = address.lower().partition("@")
     if _ROBOT_LOCAL.match(local):
         return True
-    labels = domain.split(".")
-    return any(label in ATS_DOMAINS for label in labels[:-1]) and not _looks_personal(local)
+    return is_ats_domain(domain) and not _looks_personal(local)
 
 
 def _looks_personal(local: str) -> bool:
