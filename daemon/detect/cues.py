@@ -470,8 +470,8 @@ BULK = _any(
 )
 # Interviews that are not the user's job interview: research, press, reviews, training.
 NOT_HIRING = _any(
-    r"\bvisa (?:interview|appointment|application)",
-    r"\b(?:consulate|embassy|konsulat|botschaft|consulat|ambassade|consulado|embajada)\b",
+    r"\bvisa (?:interview|appointment|application|section|category)",
+    r"\b(?:visumantrag|visatermin|rendez-vous (?:de )?visa|cita (?:de|para el) visado)",
     r"\bforo de empleo\b",
     r"\b(?:reporter|journalist|editor|correspondent|producer) (?:at|for|with)\b",
     r"\b(?:piece|feature|article|story|episode|segment) (?:on|about)\b",
