@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 
 from daemon.detect import cues, ics, links, mime, people, when, zones
 from daemon.detect.company import find_company, is_agency
+from daemon.detect.fastre import Pattern
 from daemon.detect.text import language, split_quoted
 from daemon.model import Detection, Kind, Person
 
@@ -22,6 +23,7 @@ MAX_READ_CHARS = 6_000
 # Cue words are looked for in the opening of the message's own text: that is where a mail
 # says what it is about, and the cue patterns are the costliest part of reading.
 CUE_CHARS = 3_000
+BODY_HEAD, BODY_TAIL = 3_000, 1_000
 _FORWARDED_FROM = re.compile(
     r"^\s*\**(?:from|von|de)\**\s*:\**\s*(.*@.*)$", re.IGNORECASE | re.MULTILINE
 )
@@ -324,10 +326,19 @@ class _EmailReading:
         return cancelled and bool(cues.CANCELLED.search(moment.line))
 
     @functools.cached_property
-    def moment_text(self) -> str:
-        return self.reading.fresh + "\n" + self.mail.subject
+    def body(self) -> str:
+        """The message's own text as read for times and people: all of it when short, else
+        its opening and its closing lines (where the signature names the sender's company)."""
+        fresh = self.reading.fresh
+        if len(fresh) <= BODY_HEAD + BODY_TAIL:
+            return fresh
+        return fresh[:BODY_HEAD] + "\n\n" + fresh[-BODY_TAIL:]
 
-    def _firm(self, pattern: re.Pattern[str]) -> bool:
+    @functools.cached_property
+    def moment_text(self) -> str:
+        return self.body + "\n" + self.mail.subject
+
+    def _firm(self, pattern: Pattern) -> bool:
         """Whether the firm sentences match `pattern`; each pattern is searched once."""
         key = id(pattern)
         if key not in self._firm_hits:
@@ -355,7 +366,7 @@ class _EmailReading:
     @functools.cached_property
     def future_moments(self) -> list[when.Moment]:
         moments = when.find_moments(
-            self.reading.fresh + "\n" + self.mail.subject,
+            self.body + "\n" + self.mail.subject,
             self.mail.date,
             self.zone,
             day_first=self.day_first,
@@ -370,7 +381,7 @@ class _EmailReading:
     ) -> tuple[datetime | None, datetime | None]:
         if kind is Kind.INVITATION or not moments:
             return None, None
-        text = self.reading.fresh + "\n" + self.mail.subject
+        text = self.body + "\n" + self.mail.subject
         chosen = moments[0]
         if kind is Kind.RESCHEDULED:
             fresh_ones = [m for m in moments if not self._is_old(m, cancelled=False)] or moments
@@ -390,7 +401,7 @@ class _EmailReading:
                 if last.end is None:
                     end = None
         if end is None and (kind is not Kind.SCHEDULED or len(same_day) < 2):
-            length = when.find_length(self.reading.fresh)
+            length = when.find_length(self.body)
             if length is not None:
                 end = start + length
         return start, end
@@ -399,7 +410,7 @@ class _EmailReading:
         self, kind: Kind, start: datetime | None, end: datetime | None, found: list[Person]
     ) -> Detection:
         mail = self.mail
-        text = self.reading.fresh
+        text = self.body
         interviewers = found or self._interviewers(mail.subject + "\n" + text)
         company = find_company(
             mail.subject,
@@ -480,7 +491,7 @@ class _EmailReading:
                 r"je t'appelle|nuestra (?:entrevista|llamada|reunión)|te llamo|und ich|et moi|y yo|"
                 r"me and|myself and|moi et|ich und|yo y|por m[íi]|nach mir|me demander|and me|"
                 r"und mir|y yo)\b",
-                self.reading.fresh,
+                self.body,
                 re.IGNORECASE,
             )
         )

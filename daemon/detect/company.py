@@ -7,6 +7,7 @@ import unicodedata
 from collections import Counter
 
 from daemon.detect.cues import JOB_TITLE, is_ats_domain
+from daemon.detect.fastre import Pattern
 
 _FREEMAIL = {
     "gmail", "googlemail", "outlook", "hotmail", "live", "yahoo", "icloud", "me", "mac", "aol",
@@ -68,7 +69,7 @@ _PATTERNS = (
     rf"\bposte (?:de .{{1,60}}? )?(?:chez|au sein de)\s+({_NAME})",
     rf"^({_NAME})\s+(?:[-|–:]\s*)?(?:interview|phone screen|entretien|entrevista|vorstellungsgespräch)",
 )
-_COMPILED = tuple(re.compile(p, re.MULTILINE) for p in _PATTERNS)
+_COMPILED = tuple(Pattern(p, re.MULTILINE) for p in _PATTERNS)
 _DISPLAY = (
     re.compile(
         rf"^(?:talent acquisition|recruiting|recruitment|hr|careers|people|jobs|hiring team)"

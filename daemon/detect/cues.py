@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 
+from daemon.detect.fastre import Pattern
 
-def _any(*phrases: str) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in phrases), re.IGNORECASE | re.MULTILINE)
+
+def _any(*phrases: str) -> Pattern:
+    return Pattern("|".join(f"(?:{p})" for p in phrases), re.IGNORECASE | re.MULTILINE)
 
 
 INTERVIEW = _any(

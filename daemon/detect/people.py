@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from daemon.detect.cues import is_ats_domain
+from daemon.detect.fastre import Pattern
 from daemon.detect.ics import Attendee
 from daemon.model import Person
 
@@ -23,7 +24,7 @@ _NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’]+(?:-[A-ZÀ-ÖØ-Þ][a-zà-öø
 _PARTICLE = r"(?:van|von|de|del|da|der|di|du|le|la|dos|das)"
 NAME = rf"{_NAME_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_NAME_WORD}){{1,2}}"
 _TITLE = r"(?:(?:Mr|Mrs|Ms|Dr|Frau|Herrn?|Mme|M|Sr|Sra|Srta)\.?\s+)?"
-_LEAD = re.compile(
+_LEAD = Pattern(
     r"(?:meet(?:ing)?|speak(?:ing)?|talk(?:ing)?|chat(?:ting)?|interview(?:ed|ing)?|sit down|"
     r"call|session|conversation)\s+(?:with|by)\s+"
     r"|(?:you(?:'ll| will) (?:be )?meet(?:ing)?|you will speak to|joined by|hosted by)\s+"
@@ -103,7 +104,7 @@ _TITLE_WORDS = (
     r"responsable|directeur|directrice|ingénieur|chef|gerente|director[a]?|jef[ea]|"
     r"ingenier[oa]|coordinator|coordinador[a]?|owner|researcher|professor|dean|editor)"
 )
-_LIST_HEADER = re.compile(
+_LIST_HEADER = Pattern(
     r"^\s*\**(?:your |the )?(?:panel(?:ists)?|interviewers?|interview (?:team|panel)|who|attendees|"
     r"host|hosts|organi[sz]er|organisator(?:in)?|organisateur|organizador|anfitri[óo]n|guests|"
     r"g[äa]ste|invit[ée]s|invitados|"
@@ -112,7 +113,7 @@ _LIST_HEADER = re.compile(
     r"entrevistadores|panel de entrevista|con qui[ée]n)\**\s*:?\**[ \t]*(.*)$",
     re.IGNORECASE | re.MULTILINE,
 )
-_TITLED = re.compile(
+_TITLED = Pattern(
     rf"{_TITLE}({NAME})\s*(?:\(([^)\n]{{2,80}})\)|,\s+(?:our |notre |nuestr[ao] |unser(?:e|em)? )?([^,;\n]{{2,60}}))"
 )
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
 from daemon.detect import zones
+from daemon.detect.fastre import Pattern
 
 _MONTHS = {
     1: "january jan januar jänner janvier janv enero ene",
@@ -59,7 +60,7 @@ NUMERIC_DATE = re.compile(
 WEEKDAY_ALONE = re.compile(
     rf"\b(next|this|coming|nächsten|kommenden|prochain)?\s*{_WEEKDAY}(?!\w)", re.IGNORECASE
 )
-RELATIVE = re.compile(
+RELATIVE = Pattern(
     r"\b(today|tomorrow|heute|übermorgen|uebermorgen|demain|aujourd'hui|après-demain|"
     r"apres-demain|hoy|pasado mañana)\b|(?<![Gg]uten )(?<![Aa]m )(?<![Jj]eden )\b(morgen)\b|"
     r"(?<!la )(?<!esta )\b(mañana)\b(?! por la| de la)",
@@ -80,7 +81,7 @@ RANGE_JOIN = re.compile(
     r"\s*(?:-|–|—|to|until|till|bis|à|a|au|y|and|und)\s*(?:um\s+|las\s+)?", re.IGNORECASE
 )
 NOON = re.compile(r"\b(noon|midday|midi|mediodía|mittag)\b", re.IGNORECASE)
-LENGTH = re.compile(
+LENGTH = Pattern(
     r"(?<![\d:])(\d{1,3}|an?|one|une|una|eine|half an?)[\s-]*"
     r"(minutes?|mins?\b|min\.|minuten|minutos|hours?|hrs?\b|stunden?|heures?|horas?)",
     re.IGNORECASE,

@@ -1,0 +1,136 @@
+"""Long word alternations, answered fast: RE2 says whether a pattern can match at all, and
+Python's `re` (the reference) finds the match only when it can.
+
+Python's backtracking engine tries every branch of a forty-word alternation at every
+position of the text; RE2's automaton reads the text once. RE2 lacks look-arounds and reads
+\\b, \\w, \\d and \\s as ASCII, so the RE2 pattern is a loosened copy whose matches include
+every match of the original: assertions dropped, character classes widened to Unicode.
+A "no" from RE2 is then final, and a "yes" is confirmed by `re`, so results never differ
+from `re`'s. Without the google-re2 package everything runs on `re` alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+try:
+    import re2 as _re2
+except ImportError:  # pragma: no cover - the package is a declared dependency
+    _re2 = None
+
+# Inside a character class / outside one: Unicode-wide forms RE2 understands.
+_WIDE_IN = {"w": r"\pL\pN\pM_", "d": r"\pN", "s": r"\s\pZ\x0b\x85"}
+_WIDE_OUT = {"w": r"[\pL\pN\pM_]", "d": r"\pN", "s": r"[\s\pZ\x0b\x85]"}
+
+
+class Pattern:
+    """A compiled pattern with `re`'s results and, where possible, RE2's speed."""
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.pattern = pattern
+        self.reference = re.compile(pattern, flags)
+        self._gate = _compile_gate(pattern, flags)
+
+    def _may_match(self, text: str) -> bool:
+        if self._gate is None:
+            return True
+        try:
+            return self._gate.search(text) is not None
+        except Exception:  # an RE2 surprise must never cost a result
+            return True
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.reference.search(text) if self._may_match(text) else None
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        return self.reference.finditer(text) if self._may_match(text) else iter(())
+
+    def findall(self, text: str) -> list[Any]:
+        return self.reference.findall(text) if self._may_match(text) else []
+
+
+def _compile_gate(pattern: str, flags: int) -> Any:
+    if _re2 is None:
+        return None
+    prefix = "(?i)" if flags & re.IGNORECASE else ""
+    prefix += "(?m)" if flags & re.MULTILINE else ""
+    try:
+        loosened = loosen(pattern)
+        options = _re2.Options()
+        options.log_errors = False
+        return _re2.compile(prefix + loosened, options=options)
+    except Exception:
+        return None
+
+
+def loosen(pattern: str) -> str:
+    """An RE2 pattern matching at least what `pattern` matches under Python's `re`."""
+    out: list[str] = []
+    index, in_class, negated = 0, False, False
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\" and index + 1 < len(pattern):
+            code = pattern[index + 1]
+            if code in "bB" and not in_class:
+                index += 2  # a word-boundary assertion: dropped, the match set only grows
+                continue
+            if code in _WIDE_IN or code in "WDS":
+                if in_class and negated:
+                    # Widening inside [^...] would narrow the match set: keep `re` alone.
+                    raise ValueError("class shorthand inside a negated class")
+                if code in "WDS":
+                    if in_class:
+                        raise ValueError("negated shorthand inside a class")
+                    out.append("\\" + code)  # RE2's ASCII reading is the wider one here
+                else:
+                    out.append(_WIDE_IN[code] if in_class else _WIDE_OUT[code])
+            else:
+                out.append(pattern[index : index + 2])
+            index += 2
+            continue
+        if in_class:
+            if char == "]" and out and out[-1] not in ("[", "[^"):
+                in_class = False
+            out.append(char)
+            index += 1
+            continue
+        if char == "[":
+            in_class = True
+            negated = pattern.startswith("[^", index)
+            if negated:
+                out.append("[^")
+                index += 2
+                continue
+            out.append("[")
+            index += 1
+            continue
+        if (
+            pattern.startswith("(?<=", index)
+            or pattern.startswith("(?<!", index)
+            or pattern.startswith("(?=", index)
+            or pattern.startswith("(?!", index)
+        ):
+            index = _skip_group(pattern, index)  # a look-around: dropped
+            continue
+        out.append(char)
+        index += 1
+    return "".join(out)
+
+
+def _skip_group(pattern: str, start: int) -> int:
+    depth, index = 0, start
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+        index += 1
+    raise ValueError("unbalanced group")

@@ -1,0 +1,134 @@
+"""The RE2 gate never changes a result: whatever `re` finds, the gated pattern finds too."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from daemon.detect import company, cues, people, when
+from daemon.detect.fastre import Pattern, loosen
+
+PATTERNS = [
+    value
+    for module in (cues, people, when)
+    for value in vars(module).values()
+    if isinstance(value, Pattern)
+] + list(company._COMPILED)
+
+WORDS = st.sampled_from(
+    [
+        "interview",
+        "Interview",
+        "entretien",
+        "Vorstellungsgespräch",
+        "entrevista",
+        "cancel",
+        "cancelled",
+        "rescheduled",
+        "verschoben",
+        "reporté",
+        "reprogramada",
+        "tomorrow",
+        "morgen",
+        "demain",
+        "mañana",
+        "with",
+        "mit",
+        "avec",
+        "con",
+        "call",
+        "chat",
+        "meeting",
+        "Termin",
+        "Zoom",
+        "availability",
+        "disponibilités",
+        "Verfügbarkeit",
+        "if",
+        "si",
+        "falls",
+        "Dana",
+        "Lee",
+        "Émilie",
+        "Ünal",
+        "Ørsted",
+        "3pm",
+        "15:00",
+        "15h",
+        "15",
+        "Uhr",
+        "Dec",
+        "3",
+        "3.",
+        "Dezember",
+        "décembre",
+        "diciembre",
+        "position",
+        "role",
+        "Stelle",
+        "poste",
+        "puesto",
+        "application",
+        "Bewerbung",
+        "candidature",
+        "webinar",
+        "offer",
+        "rejection",
+        "leider",
+        "malheureusement",
+        "lamentablemente",
+        "at",
+        "on",
+        "the",
+        "a",
+        "de",
+        "la",
+        "el",
+        "der",
+        "die",
+    ]
+)
+GLUE = st.sampled_from([" ", "  ", "\n", ", ", ". ", "\u00a0", "-", "é", "\u2019", "\t", ": "])
+
+
+@st.composite
+def texts(draw: st.DrawFn) -> str:
+    parts = draw(st.lists(st.tuples(WORDS, GLUE), max_size=40))
+    noise = draw(st.text(max_size=20))
+    return "".join(word + glue for word, glue in parts) + noise
+
+
+def test_every_cue_has_an_re2_gate() -> None:
+    gated = [p for p in PATTERNS if p._gate is not None]
+    assert len(gated) >= len(PATTERNS) - 2  # a pattern RE2 cannot loosen keeps `re` alone
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts())
+def test_gate_never_hides_a_match(text: str) -> None:
+    for pattern in PATTERNS:
+        assert bool(pattern.search(text)) == bool(pattern.reference.search(text)), pattern.pattern
+        assert pattern.findall(text) == pattern.reference.findall(text)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "loosened"),
+    [
+        (r"\binterview\b", "interview"),
+        (r"(?<![\d:])(\d{1,2})", r"(\pN{1,2})"),
+        (r"a\sb", r"a[\s\pZ\x0b\x85]b"),
+        (r"[\w.-]+", r"[\pL\pN\pM_.-]+"),
+        (r"x(?!\w)", "x"),
+    ],
+)
+def test_loosen(pattern: str, loosened: str) -> None:
+    assert loosen(pattern) == loosened
+
+
+def test_negated_classes_are_left_to_re() -> None:
+    with pytest.raises(ValueError):
+        loosen(r"[^\w]")
+    assert Pattern(r"[^\w]x", re.IGNORECASE)._gate is None
