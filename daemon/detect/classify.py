@@ -22,8 +22,8 @@ MAX_MESSAGE_BYTES = 25 << 20
 MAX_READ_CHARS = 6_000
 # Cue words are looked for in the opening of the message's own text: that is where a mail
 # says what it is about, and the cue patterns are the costliest part of reading.
-CUE_CHARS = 3_000
-BODY_HEAD, BODY_TAIL = 3_000, 1_000
+CUE_CHARS = 2_000
+BODY_HEAD, BODY_TAIL = 1_500, 500
 _FORWARDED_FROM = re.compile(
     r"^\s*\**(?:from|von|de)\**\s*:\**\s*(.*@.*)$", re.IGNORECASE | re.MULTILINE
 )
@@ -49,6 +49,19 @@ _ONE_TO_ONE = re.compile(
     r"\b(?:phone|recruiter|intro(?:ductory)?|initial|quick|short|first)[ -]?(?:screen|call|chat|"
     r"conversation)|\bscreening\b|\b(?:call|chat|talk|speak)\b|\btelefon|\berstgespr[äa]ch|"
     r"\bkennenlern|\bappel\b|\b[ée]change t[ée]l[ée]phonique|\bllamada\b|\bcharla\b",
+    re.IGNORECASE,
+)
+# The writer says they will be there: "with me", "Yanis and I", "moi et", "conmigo".
+_TAKES_PART = Pattern(
+    r"\b(?:with me|i(?:'ll| will) call you|speak with me|meet me|call me|mit mir|"
+    r"avec moi|conmigo|je vous appellerai|te llamar[ée]|"
+    r"our (?:call|chat|conversation|interview|meeting|time|\d+\s?(?:pm|am))|"
+    r"\w+ and i (?:will|would|'ll|are|look)|i(?:'d| would) (?:love|like) to (?:chat|talk|meet|speak)|"
+    r"let'?s (?:chat|talk|meet)|grab \d+|i have to cancel|i need to cancel|"
+    r"unser(?:en?)? (?:gespräch|telefonat|termin)|ich (?:rufe|melde)|notre (?:entretien|échange|appel|rendez-vous)|"
+    r"je t'appelle|nuestra (?:entrevista|llamada|reunión)|te llamo|und ich|et moi|y yo|"
+    r"me and|myself and|moi et|ich und|yo y|por m[íi]|nach mir|me demander|and me|"
+    r"und mir|y yo)\b",
     re.IGNORECASE,
 )
 _OUTLOOK_MEETING = re.compile(
@@ -79,18 +92,18 @@ _NEW_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _ROLE = (
-    re.compile(
+    Pattern(
         r"\bfor (?:the|our|a|an) ([A-Z][\w/&+#.-]*(?: [\w/&+#().-]+){0,6}?) (?:position|role|opening)\b"
     ),
-    re.compile(
+    Pattern(
         r"\b(?:position|role|job title|stelle|poste|puesto)\s*:\s*([^\n]{3,80})", re.IGNORECASE
     ),
-    re.compile(r"\b(?:als|as an?|as)\s+([A-Z][\w/&+#.-]*(?: [A-Z(][\w/&+#().-]*){0,5})\b"),
-    re.compile(r"\bpour le poste d[e']\s*([^\n,.]{3,80}?)(?:\s+(?:chez|au sein)|[,.\n])"),
-    re.compile(
+    Pattern(r"\b(?:als|as an?|as)\s+([A-Z][\w/&+#.-]*(?: [A-Z(][\w/&+#().-]*){0,5})\b"),
+    Pattern(r"\bpour le poste d[e']\s*([^\n,.]{3,80}?)(?:\s+(?:chez|au sein)|[,.\n])"),
+    Pattern(
         r"\bpara (?:el|la) (?:puesto|posición|vacante) de\s+([^\n,.]{3,80}?)(?:\s+en\s|[,.\n])"
     ),
-    re.compile(
+    Pattern(
         r"\b(?:position|stelle) (?:als|as)\s+([^\n,.]{3,80}?)(?:\s+(?:bei|at)\s|[,.\n])",
         re.IGNORECASE,
     ),
@@ -480,21 +493,7 @@ class _EmailReading:
             and _ONE_TO_ONE.search(self.fresh)
         ):
             return True
-        return bool(
-            re.search(
-                r"\b(?:with me|i(?:'ll| will) call you|speak with me|meet me|call me|mit mir|"
-                r"avec moi|conmigo|je vous appellerai|te llamar[ée]|"
-                r"our (?:call|chat|conversation|interview|meeting|time|\d+\s?(?:pm|am))|"
-                r"\w+ and i (?:will|would|'ll|are|look)|i(?:'d| would) (?:love|like) to (?:chat|talk|meet|speak)|"
-                r"let'?s (?:chat|talk|meet)|grab \d+|i have to cancel|i need to cancel|"
-                r"unser(?:en?)? (?:gespräch|telefonat|termin)|ich (?:rufe|melde)|notre (?:entretien|échange|appel|rendez-vous)|"
-                r"je t'appelle|nuestra (?:entrevista|llamada|reunión)|te llamo|und ich|et moi|y yo|"
-                r"me and|myself and|moi et|ich und|yo y|por m[íi]|nach mir|me demander|and me|"
-                r"und mir|y yo)\b",
-                self.body,
-                re.IGNORECASE,
-            )
-        )
+        return bool(_TAKES_PART.search(self.body))
 
 
 def _offers_slots(moments: list[when.Moment]) -> bool:
