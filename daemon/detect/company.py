@@ -251,6 +251,9 @@ def _spelling_in(text: str, squashed: str, parts: tuple[str, ...] = ()) -> str |
     Valmont". A phrase of at most four words around the match is taken whole when its other
     words are names too ("Corvid" + "Insurance", "Tecnologías" + "Cierzo")."""
     best: tuple[bool, int, str] | None = None
+    plain = _squash(text)
+    if not any(part[:5] in plain for part in (parts or (squashed,))):
+        return None  # the name is nowhere in the text, however it is spelled
     for match in _PHRASE.finditer(text):
         words = [w.strip(".,;:") for w in match.group(0).split()]
         squashed_words = [_squash(w) for w in words]
