@@ -1,12 +1,12 @@
-"""Long word alternations, answered fast: RE2 says whether a pattern can match at all, and
-Python's `re` (the reference) finds the match only when it can.
+"""Long word alternations, answered fast: RE2 says where a pattern can first match, and
+Python's `re` (the reference) looks only from there.
 
 Python's backtracking engine tries every branch of a forty-word alternation at every
 position of the text; RE2's automaton reads the text once. RE2 lacks look-arounds and reads
 \\b, \\w, \\d and \\s as ASCII, so the RE2 pattern is a loosened copy whose matches include
 every match of the original: assertions dropped, character classes widened to Unicode.
-A "no" from RE2 is then final, and a "yes" is confirmed by `re`, so results never differ
-from `re`'s. Without the google-re2 package everything runs on `re` alone.
+A "no" from RE2 is then final, and `re` confirms every "yes" from the place RE2 names, so
+results never differ from `re`'s. Without the google-re2 package everything runs on `re` alone.
 """
 
 from __future__ import annotations
@@ -33,22 +33,38 @@ class Pattern:
         self.reference = re.compile(pattern, flags)
         self._gate = _compile_gate(pattern, flags)
 
-    def _may_match(self, text: str) -> bool:
+    def _next_start(self, text: str, pos: int) -> int | None:
+        """Where `re` can first match at or after `pos`, as far as RE2 can tell; None: nowhere.
+
+        Every match of the pattern is a match of the loosened copy starting at the same
+        place, so the loosened copy's leftmost start is never later than the real one."""
         if self._gate is None:
-            return True
+            return pos
         try:
-            return self._gate.search(text) is not None
+            found = self._gate.search(text, pos)
         except Exception:  # an RE2 surprise must never cost a result
-            return True
+            return pos
+        return None if found is None else found.start()
 
     def search(self, text: str) -> re.Match[str] | None:
-        return self.reference.search(text) if self._may_match(text) else None
+        start = self._next_start(text, 0)
+        return None if start is None else self.reference.search(text, start)
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        return self.reference.finditer(text) if self._may_match(text) else iter(())
+        pos = 0
+        while pos <= len(text):
+            start = self._next_start(text, pos)
+            if start is None:
+                return
+            match = self.reference.search(text, start)
+            if match is None:
+                return
+            yield match
+            pos = match.end() if match.end() > match.start() else match.end() + 1
 
     def findall(self, text: str) -> list[Any]:
-        return self.reference.findall(text) if self._may_match(text) else []
+        start = self._next_start(text, 0)
+        return [] if start is None else self.reference.findall(text, start)
 
 
 def _compile_gate(pattern: str, flags: int) -> Any:
