@@ -254,7 +254,10 @@ def _spelling_in(text: str, squashed: str, parts: tuple[str, ...] = ()) -> str |
     plain = _squash(text)
     if not any(part[:5] in plain for part in (parts or (squashed,))):
         return None  # the name is nowhere in the text, however it is spelled
+    heads = {part[:4] for part in (parts or (squashed,))}
     for match in _PHRASE.finditer(text):
+        if not any(head in _squash(match.group(0)) for head in heads):
+            continue
         words = [w.strip(".,;:") for w in match.group(0).split()]
         squashed_words = [_squash(w) for w in words]
         for start in range(len(words)):
