@@ -436,6 +436,13 @@ class _EmailReading:
         if self._sender_takes_part(bool(interviewers)):
             interviewers = [*interviewers, Person(mail.sender_name or None, mail.sender)]
             interviewers = people.dedupe(interviewers, self.me)
+        if company:  # "onsite with Saltmarsh Games" names the company, not a person
+            company_words = set(company.lower().split())
+            interviewers = [
+                p
+                for p in interviewers
+                if p.email or not p.name or not set(p.name.lower().split()) & company_words
+            ]
         candidates = links.urls_in(text) + mail.links + links.urls_in(self.reading.quoted)
         meeting = links.meeting_url(candidates)
         return Detection(
@@ -476,6 +483,11 @@ class _EmailReading:
                 and address != mail.sender
             ):
                 found.append(Person(name, address))
+        # The candidate's own name ("Sehr geehrte Frau Castellanos") is never an interviewer.
+        mine = {word for name in self.my_names for word in name.split()}
+        found = [
+            p for p in found if p.email or not p.name or not set(p.name.lower().split()) <= mine
+        ]
         return people.dedupe(found, self.me)
 
     def _sender_takes_part(self, others_named: bool) -> bool:

@@ -22,7 +22,7 @@ _ROOM = re.compile(
 )
 _NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’]+(?:-[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’]+)?"
 _PARTICLE = r"(?:van|von|de|del|da|der|di|du|le|la|dos|das)"
-NAME = rf"{_NAME_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_NAME_WORD}){{1,2}}"
+NAME = rf"{_NAME_WORD}(?:[ \t](?:{_PARTICLE}[ \t])?{_NAME_WORD}){{1,2}}"  # one space apart
 _TITLE = r"(?:(?:Mr|Mrs|Ms|Dr|Frau|Herrn?|Mme|M|Sr|Sra|Srta)\.?\s+)?"
 _LEAD = Pattern(
     r"(?:meet(?:ing)?|speak(?:ing)?|talk(?:ing)?|chat(?:ting)?|interview(?:ed|ing)?|sit down|"
@@ -41,7 +41,29 @@ _NOT_NAMES = re.compile(
     r"Technologies|Systems|Robotics|Software|Corp|Company|Google|Microsoft|Zoom|Teams|Meet|Calendar|"
     r"Interview|Office|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|"
     r"March|April|June|July|August|September|October|November|December|Time|Phone|Video|Hiring|"
-    r"Manager|Director|Lead|Senior|Staff|Principal|Head|Street|Road|Avenue|Straße|Strasse)\b"
+    r"Manager|Director|Lead|Senior|Staff|Principal|Head|Street|Road|Avenue|Straße|Strasse|"
+    r"Product|Analytics|Marketing|Sales|Operations|Finance|Design|Data|Research|Legal|Support|"
+    r"Success|People|Acquisition|Human|Resources|Partner|Recruiter|Coordinator|Specialist|"
+    r"Engineer|Developer|Analyst|Designer|Scientist|Architect|Consultant|Officer|Assistant|"
+    r"Webex|Whereby|Jitsi|Chime|Slack|LinkedIn|Greenhouse|Lever|Workday|Calendly|Ashby|"
+    r"Planning|Strategy|Development|Management|Services|Network|Infrastructure|Security|"
+    r"Platform|Cloud|Quality|Compliance|Risk|Customer|Business|Growth|Communications|"
+    r"Administration|Logistics|Supply|Procurement|Health|Insurance|Bank|Capital|Media|Foods|"
+    r"Unfortunately|However|Please|Also|Note|Regards|Location|Address|Date|Link|Join|Panel|"
+    r"Directora?|Gerente|Jef[ae]|Responsable|Reclutamiento|Selecci[óo]n|Operaciones|Recursos|"
+    r"Humanos|Talento|Equipo|Directeur|Directrice|Charg[ée]e?|Recrutement|Ressources|Humaines|"
+    r"[ÉE]quipe|Leiter(?:in)?|Leitung|Personalabteilung|Abteilung|Ihre[nrm]?|Unser(?:e[nrm]?)?|"
+    r"Bewerber\w*|Partners|San|Santa|New|Los|Las|Saint)\b"
+)
+_HONORIFIC = re.compile(
+    r"^(?:mr|mrs|ms|mx|dr|prof|mme|mlle|m|herrn?|frau|sr|sra|srta|don|doña)\.?\s+", re.IGNORECASE
+)
+# Greetings and sign-offs that look like names: "Hi Jordan", "Best Regards", "Dear Ms".
+_GREETING = re.compile(
+    r"^(?:hi|hello|hey|dear|thanks|thank|best|kind|warm|regards|cheers|hallo|hola|bonjour|"
+    r"salut|liebe[rs]?|sehr|guten|viele|freundliche|beste|mit|chère?s?|cher|madame|monsieur|"
+    r"estimad[oa]s?|querid[oa]s?|saludos|un|cordialement|bien|merci|gracias|danke)\b",
+    re.IGNORECASE,
 )
 
 
@@ -133,7 +155,8 @@ def from_lists_and_titles(text: str, me: set[str], my_names: set[str]) -> list[P
     emails = [e.lower() for e in _EMAIL.findall(text)]
     for header in _LIST_HEADER.finditer(text):
         block = [header.group(1)]
-        for line in text[header.end() :].lstrip("\n").splitlines()[:12]:
+        following = text[header.end() :].split("\n")[1:13]  # the lines under the header
+        for line in following:
             if not line.strip():
                 break
             block.append(line)
@@ -209,6 +232,11 @@ def display_name(name: str | None) -> str | None:
     if not name:
         return None
     name = " ".join(name.replace('"', "").split()).strip(" '")
+    while _HONORIFIC.match(name + " "):
+        stripped = _HONORIFIC.sub("", name + " ").strip()
+        if stripped == name:
+            break
+        name = stripped
     parts = [p.strip() for p in name.split(",")]
     if len(parts) == 2 and all(parts) and " " not in parts[1]:
         name = f"{parts[1]} {parts[0]}"
@@ -223,6 +251,12 @@ def _clean(people: list[Person], me: set[str]) -> list[Person]:
     seen: dict[str, Person] = {}
     for person in people:
         person = Person(display_name(person.name), person.email)
+        if not person.email and person.name and " " not in person.name:
+            continue  # a lone word with no address: "Castellanos" in a greeting, not a person
+        if person.name and (_GREETING.match(person.name) or _NOT_NAMES.search(person.name)):
+            if not person.email:
+                continue  # "Hi Jordan", "Product Analytics": not a person we can write to
+            person = Person(None, person.email)
         if person.email and (person.email in me or is_robot(person.email)):
             continue
         if not person.email and not person.name:
