@@ -12,9 +12,15 @@ from daemon.model import Person
 
 _ROBOT_LOCAL = re.compile(
     r"^(?:no-?reply|do-?not-?reply|donotreply|notifications?|notify|scheduling|scheduler|calendar|"
-    r"invites?|invitations?|mailer-daemon|postmaster|bounces?|automated|system|alerts?|jobs|careers|"
-    r"talent|recruiting|recruitment|hr|hello|info|team|support|noreply[-.\w]*|calendly|updates?)"
-    r"(?:[+._-].*)?$",
+    r"invites?|invitations?|mailer-daemon|postmaster|bounces?|automated|system|alerts?|"
+    r"noreply[-.\w]*|calendly|updates?)(?:[+._-].*)?$",
+    re.IGNORECASE,
+)
+# A team's shared mailbox: not a person, unless a person's name is on it this time.
+_TEAM_LOCAL = re.compile(
+    r"^(?:jobs?|careers?|talent|recruiting|recruitment|hr|hello|info|team|support|rrhh|personal|"
+    r"bewerbung(?:en)?|karriere|recrutement|reclutamiento|seleccion|gestionhumana|"
+    r"talentacquisition|people|empleo|emploi|stellen)(?:[+._-].*)?$",
     re.IGNORECASE,
 )
 _ROOM = re.compile(
@@ -53,8 +59,19 @@ _NOT_NAMES = re.compile(
     r"Directora?|Gerente|Jef[ae]|Responsable|Reclutamiento|Selecci[óo]n|Operaciones|Recursos|"
     r"Humanos|Talento|Equipo|Directeur|Directrice|Charg[ée]e?|Recrutement|Ressources|Humaines|"
     r"[ÉE]quipe|Leiter(?:in)?|Leitung|Personalabteilung|Abteilung|Ihre[nrm]?|Unser(?:e[nrm]?)?|"
-    r"Bewerber\w*|Partners|San|Santa|New|Los|Las|Saint)\b"
+    r"Bewerber\w*|Partners|San|Santa|New|Los|Las|Saint|Gesti[óo]n|Humana)\b"
 )
+_ACADEMIC = re.compile(
+    r"^(?:dr|prof|mag|di|dipl\.?-ing|ing|lic|mtr[oa]|kapit[äa]n|ph\.?d|mba|msc|bsc)\.?$",
+    re.IGNORECASE,
+)
+
+
+def _strip_titles(part: str) -> str:
+    """'Felix Dr.' -> 'Felix', 'Mag. Sandra Huber' -> 'Sandra Huber'."""
+    return " ".join(word for word in part.split() if not _ACADEMIC.match(word)).strip()
+
+
 _HONORIFIC = re.compile(
     r"^(?:mr|mrs|ms|mx|dr|prof|mme|mlle|m|herrn?|frau|sr|sra|srta|don|doña)\.?\s+", re.IGNORECASE
 )
@@ -71,9 +88,14 @@ def is_robot(address: str | None) -> bool:
     if not address or "@" not in address:
         return False
     local, _, domain = address.lower().partition("@")
-    if _ROBOT_LOCAL.match(local):
+    if _ROBOT_LOCAL.match(local) or is_team_mailbox(address):
         return True
     return is_ats_domain(domain) and not _looks_personal(local)
+
+
+def is_team_mailbox(address: str) -> bool:
+    """careers@, rrhh@, bewerbung@: shared by a team; a person may still sign for it."""
+    return bool(_TEAM_LOCAL.match(address.lower().split("@")[0]))
 
 
 def _looks_personal(local: str) -> bool:
@@ -237,9 +259,10 @@ def display_name(name: str | None) -> str | None:
         if stripped == name:
             break
         name = stripped
-    parts = [p.strip() for p in name.split(",")]
+    parts = [_strip_titles(p) for p in name.split(",")]
     if len(parts) == 2 and all(parts) and " " not in parts[1]:
         name = f"{parts[1]} {parts[0]}"
+    name = _strip_titles(name)
     return name or None
 
 
@@ -257,7 +280,13 @@ def _clean(people: list[Person], me: set[str]) -> list[Person]:
             if not person.email:
                 continue  # "Hi Jordan", "Product Analytics": not a person we can write to
             person = Person(None, person.email)
-        if person.email and (person.email in me or is_robot(person.email)):
+        if person.email and person.email in me:
+            continue
+        # A person's name on a team mailbox ("Paola Vargas <rrhh@...>") is that person.
+        signed_team = (
+            bool(person.email) and is_team_mailbox(person.email or "") and bool(person.name)
+        )
+        if person.email and is_robot(person.email) and not signed_team:
             continue
         if not person.email and not person.name:
             continue

@@ -37,6 +37,8 @@ class Scores:
     emails_expected: int = 0
     emails_found: int = 0
     emails_predicted: int = 0
+    names_predicted: int = 0
+    names_right: int = 0
     misses: list[str] = field(default_factory=list)
 
     @property
@@ -54,6 +56,7 @@ class Scores:
             "company_accuracy": self.company_ok / p,
             "interviewer_email_recall": self.emails_found / (self.emails_expected or 1),
             "interviewer_email_precision": self.emails_found / (self.emails_predicted or 1),
+            "interviewer_name_precision": self.names_right / (self.names_predicted or 1),
             "meeting_url_accuracy": self.url_ok / p,
         }
 
@@ -118,6 +121,14 @@ def _tally(scores: Scores, label: dict[str, Any], got: dict[str, Any]) -> None:
     scores.emails_expected += len(expected)
     scores.emails_found += len(expected & found)
     scores.emails_predicted += len(found)
+    labelled_names = {(p.get("name") or "").casefold() for p in label.get("interviewers", [])}
+    for person in got.get("interviewers", []):
+        if person.get("name"):
+            scores.names_predicted += 1
+            if person["name"].casefold() in labelled_names:
+                scores.names_right += 1
+            else:
+                scores.misses.append(f"{where}: interviewer name extra {person['name']!r}")
     if found - expected:
         scores.misses.append(f"{where}: interviewers extra {sorted(found - expected)}")
     if expected - found:
