@@ -109,7 +109,8 @@ _ORG_WORD = re.compile(
     r"architects|engineering|werke?|industries|industrie|manufacturing|motors|aerospace|"
     r"telecom|communications|learning|education|academy|school|clinic|dental|legal|law|"
     r"automotive|construction|bau|immobilien|properties|realty|turismo|tourisme|touristik|"
-    r"tourism|travel|outfitters|mutual|mutuelle|softworks|medizintechnik|medtech)$",
+    r"tourism|travel|outfitters|mutual|mutuelle|softworks|medizintechnik|medtech|financial|"
+    r"partners|associates|associ[ée]s|holding|trust|fund|markets|brands|retailers?)$",
     re.IGNORECASE,
 )
 _PARTICLES = {"de", "des", "du", "la", "le", "les", "of", "the", "y", "del", "und", "and", "et"}
@@ -138,6 +139,8 @@ def find_company(
 ) -> str | None:
     """`titled`: the subject is an event title ("Interview: Marlin Robotics - Controls
     Engineer"), whose parts name the company even when the description does not repeat it."""
+    # Hard-wrapped mail breaks names over lines ("Pelican\nMutual"): read paragraphs whole.
+    text = _unwrap(text)
     votes: Counter[str] = Counter()
     display = _from_display(sender_name)
     if display is None and is_robot_sender(sender) and sender_name:
@@ -179,6 +182,24 @@ def is_robot_sender(address: str) -> bool:
     )
 
 
+def _unwrap(text: str) -> str:
+    """Join lines that a mail program wrapped (a long line running on), not short lines
+    like a signature's."""
+    lines = text.split("\n")
+    joined = [lines[0]] if lines else []
+    for line in lines[1:]:
+        previous = joined[-1]
+        if (
+            len(previous) >= 55
+            and line.strip()
+            and not line.lstrip().startswith(("-", "*", "•", ">"))
+        ):
+            joined[-1] = previous.rstrip() + " " + line.strip()
+        else:
+            joined.append(line)
+    return "\n".join(joined)
+
+
 def _signs_as_person(name: str, text: str) -> bool:
     words = name.split()
     if (
@@ -189,13 +210,15 @@ def _signs_as_person(name: str, text: str) -> bool:
     ):
         return False  # "Harbor & Vale Insurance" is shaped like a company, not a person
     first = re.escape(words[0])
-    # A sign-off: the first name alone on a line, or the full name in the last lines.
-    tail = text[len(text) * 3 // 5 :]
-    signed = re.search(rf"^\s*-*\s*{first}\s*$", text, re.MULTILINE) or re.search(
-        rf"^\s*{re.escape(name)}\s*$", tail, re.MULTILINE
-    )
+    # A sign-off: the first name alone on a line ("Hannah"), or the full name over a line that
+    # says what the person does ("Valeria Ríos" / "Talent Acquisition"). A company's name
+    # alone on a line is a footer.
+    signed = re.search(rf"^\s*-*\s*{first}\s*$", text, re.MULTILINE)
     titled = re.search(
-        rf"{re.escape(name)}\s*[,|\n]\s*[^\n]{{0,40}}{_TITLE_END.pattern[:-1]}", text, re.I
+        rf"{re.escape(name)}[ \t]*(?:[,|]|\n)[ \t]*[^\n]{{0,40}}(?:{_TITLE_END.pattern[:-1]}|"
+        r"talent|acquisition|recruit|people|hr\b|rrhh|personal|recrutement|reclutamiento)",
+        text,
+        re.I,
     )
     return bool(signed or titled)
 
