@@ -432,6 +432,7 @@ class _EmailReading:
             mail.sender,
             [p.email for p in interviewers if p.email] + [a for _, a in mail.reply_to + mail.cc],
             {a.split("@")[-1] for a in self.me},
+            history=self.reading.quoted,
         )
         if self._sender_takes_part(bool(interviewers)):
             interviewers = [*interviewers, Person(mail.sender_name or None, mail.sender)]

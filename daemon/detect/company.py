@@ -136,9 +136,11 @@ def find_company(
     my_domains: set[str],
     *,
     titled: bool = False,
+    history: str = "",
 ) -> str | None:
     """`titled`: the subject is an event title ("Interview: Marlin Robotics - Controls
-    Engineer"), whose parts name the company even when the description does not repeat it."""
+    Engineer"), whose parts name the company even when the description does not repeat it.
+    `history`: quoted earlier mail, read only for how the company spells its name."""
     # Hard-wrapped mail breaks names over lines ("Pelican\nMutual"): read paragraphs whole.
     text = _unwrap(text)
     votes: Counter[str] = Counter()
@@ -150,7 +152,7 @@ def find_company(
             display = None
     if display and not is_agency(display):
         votes[display] += 3
-    body_and_subject = subject + "\n" + text
+    body_and_subject = subject + "\n" + text + "\n" + _unwrap(history[:3000])
     for segment in re.split(r"\s+[-|–—:]\s+|:\s+", subject):
         name = _clean(segment.split(" at ")[-1])
         if name and len(name) > 2 and (titled or name in text):
