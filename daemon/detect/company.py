@@ -280,8 +280,12 @@ def _spelling_in(text: str, squashed: str, parts: tuple[str, ...] = ()) -> str |
     if not any(part[:5] in plain for part in (parts or (squashed,))):
         return None  # the name is nowhere in the text, however it is spelled
     heads = {part[:4] for part in (parts or (squashed,))}
+    short_heads = {head[:3] for head in heads}
     for match in _PHRASE.finditer(text):
-        if not any(head in _squash(match.group(0)) for head in heads):
+        phrase = match.group(0).lower()
+        if phrase.isascii() and not any(head in phrase for head in short_heads):
+            continue  # cheap test first: squashing every phrase costs more than the rest
+        if not any(head in _squash(phrase) for head in heads):
             continue
         words = [w.strip(".,;:") for w in match.group(0).split()]
         squashed_words = [_squash(w) for w in words]
