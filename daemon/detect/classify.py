@@ -196,7 +196,7 @@ class _EmailReading:
             self._take_original_sender()
         # Cue words are read with links blanked out: "meetup-join" in a Teams URL is no meetup.
         self.fresh = f"{parsed.subject}\n{links.URL.sub(' ', self.reading.fresh[:CUE_CHARS])}"
-        self.language = language(self.fresh)
+        self.language = language(self.fresh[:1200])
         self.zone = zone or zones.guess_zone(parsed.date, self.language)
         self.day_first = self.language != "en" or not str(self.zone).startswith("America")
 

@@ -123,8 +123,17 @@ def find_moments(
 ) -> list[Moment]:
     """Every date-with-time in `text`, in order of appearance."""
     today = (sent or datetime.now(default_zone)).astimezone(default_zone).date()
-    dates = find_dates(text, today, day_first=day_first)
     times = find_times(text)
+    if not times:
+        return []  # a date without a time is no interview slot
+    # Dates are looked for only where a time can use them: up to 600 characters above the
+    # first time and just after the last one (see _date_for).
+    low = text.rfind("\n", 0, max(0, times[0].start - 620)) + 1
+    high = min(len(text), times[-1].end + 60)
+    dates = [
+        DateMention(d.day, d.start + low, d.end + low)
+        for d in find_dates(text[low:high], today, day_first=day_first)
+    ]
     notice_zone = zones.zone_named(text)
     moments = []
     for found in times:
