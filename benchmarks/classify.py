@@ -27,13 +27,39 @@ def rate(function: Callable[[bytes], object], items: list[bytes], seconds: float
 
 
 def synthetic_message(size: int = 20_000) -> bytes:
-    body = (
+    """A 20 KB confirmation that is all the sender's own text (no quoted history to skip):
+    the details first, then long varied boilerplate, a signature with addresses, and a
+    schedule table near the end. The worst case for the detector is text it must read."""
+    opening = (
         "Hi Jordan,\n\nThank you for applying to the Platform Engineer role at Northwind "
         "Robotics. We'd like to confirm your interview on Thursday, December 3 at 3:00 PM ET "
-        "with Dana Lee (Engineering Manager). Join: https://zoom.us/j/5551234567\n\n"
+        "with Dana Lee (Engineering Manager, dana.lee@northwind.example) and Sam Ortiz "
+        "(Staff Engineer). Join: https://zoom.us/j/5551234567?pwd=abc123\n\n"
     )
-    filler = "Our benefits, our values and our office. " * (size // 40)
-    text = body + filler[: size - len(body)]
+    sentences = [
+        "Northwind builds warehouse robots that work next to people, safely and all day long.",
+        "Our teams in Boston, Berlin and Lisbon ship to customers in 14 countries.",
+        "We offer 30 days of vacation, a learning budget of $2,000 and flexible hours.",
+        "Every engineer joins an on-call rotation after their first three months with us.",
+        "Our hiring process has four steps: a recruiter call, a technical screen, an onsite "
+        "loop and a conversation with a founder.",
+        "We value clear writing, kind reviews and shipping small changes often.",
+        "If you need an accommodation for any part of the process, reply to this message.",
+        "Please note that we never ask candidates for payment or bank details.",
+    ]
+    paragraphs, length, index = [], len(opening), 0
+    while length < size - 1200:
+        paragraph = " ".join(sentences[(index + k) % len(sentences)] for k in range(5))
+        paragraphs.append(paragraph)
+        length += len(paragraph) + 2
+        index += 3
+    closing = (
+        "\n\nYour schedule:\n 3:00 PM - 3:45 PM  Technical interview  Dana Lee\n"
+        " 3:45 PM - 4:00 PM  Questions          Sam Ortiz\n\n"
+        "Best,\nMaya Chen\nRecruiting Coordinator, Northwind Robotics\n"
+        "maya@northwind.example | +1 617 555 0100\n"
+    )
+    text = opening + "\n\n".join(paragraphs) + closing
     return (
         "From: Maya Chen <maya@northwind.example>\r\nTo: jordan@mailbox.example\r\n"
         "Subject: Interview confirmation\r\nDate: Mon, 23 Nov 2026 10:00:00 -0500\r\n"

@@ -157,14 +157,19 @@ def find_company(
         name = _clean(segment.split(" at ")[-1])
         if name and len(name) > 2 and (titled or name in text):
             votes[name] += 1
-    for source, weight in ((subject, 3), (text[:6000], 1)):
-        for pattern in _COMPILED:
-            for match in pattern.finditer(source):
-                name = _clean(match.group(1))
-                if name:
-                    votes[name] += weight
+    # Subject and text are read in one pass; a name found in the subject weighs more.
+    both = subject + "\n" + text[:6000]
+    for pattern in _COMPILED:
+        for match in pattern.finditer(both):
+            name = _clean(match.group(1))
+            if name:
+                votes[name] += 3 if match.start() < len(subject) else 1
+    seen_domains: dict[str, str | None] = {}
     for address in [sender, *other_addresses]:
-        name = _from_domain(address, body_and_subject, my_domains)
+        domain = address.rpartition("@")[2].lower()
+        if domain not in seen_domains:  # a domain spells the same name for every address
+            seen_domains[domain] = _from_domain(address, body_and_subject, my_domains)
+        name = seen_domains[domain]
         if name:
             votes[name] += 2 if address == sender else 1
     if not votes:

@@ -43,6 +43,8 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 def emails_in(text: str) -> list[str]:
+    if "@" not in text:
+        return []
     return [e.lower().rstrip(".") for e in _EMAIL.findall(text)]
 
 

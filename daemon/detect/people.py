@@ -120,7 +120,7 @@ def from_attendees(
 
 def from_prose(text: str, me: set[str], my_names: set[str]) -> list[Person]:
     people: list[Person] = []
-    emails = [e.lower() for e in _EMAIL.findall(text)]
+    emails = [e.lower() for e in _EMAIL.findall(text)] if "@" in text else []
     for lead in _LEAD.finditer(text):
         segment = text[lead.end() : lead.end() + 240].split("\n\n")[0]
         for index, match in enumerate(_PERSON_AT.finditer(segment)):
@@ -174,7 +174,7 @@ def from_lists_and_titles(text: str, me: set[str], my_names: set[str]) -> list[P
     for match in _FIRST_NAME_WITH_ADDRESS.finditer(text):
         if match.group(1).lower() not in my_names:
             people.append(Person(match.group(1), match.group(2).lower()))
-    emails = [e.lower() for e in _EMAIL.findall(text)]
+    emails = [e.lower() for e in _EMAIL.findall(text)] if "@" in text else []
     for header in _LIST_HEADER.finditer(text):
         block = [header.group(1)]
         following = text[header.end() :].split("\n")[1:13]  # the lines under the header

@@ -134,7 +134,7 @@ def find_moments(
         DateMention(d.day, d.start + low, d.end + low)
         for d in find_dates(text[low:high], today, day_first=day_first)
     ]
-    notice_zone = zones.zone_named(text)
+    notice_zone = zones.zone_named(text[low : times[-1].end + 400])
     moments = []
     for found in times:
         day = _date_for(found, dates, text)
