@@ -162,7 +162,7 @@ _TITLED = Pattern(
 )
 
 
-_FIRST_NAME_WITH_ADDRESS = re.compile(
+_FIRST_NAME_WITH_ADDRESS = Pattern(
     r"\b([A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+)(?:,[^()\n]{0,40})?\s*\([^()\n]{0,60}?([\w.+-]+@[\w-]+(?:\.[\w-]+)+)[^()\n]{0,20}\)"
 )
 
