@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from daemon.detect import cues, ics, links, mime, people, when, zones
-from daemon.detect.company import find_company, is_agency
+from daemon.detect.company import find_company, is_agency, is_freemail
 from daemon.detect.fastre import Pattern
 from daemon.detect.text import language, split_quoted
 from daemon.model import Detection, Kind, Person
@@ -66,11 +66,6 @@ _TAKES_PART = Pattern(
 )
 _OUTLOOK_MEETING = re.compile(
     r"^\s*(?:\*~)+\*?\s*$|^when:.*\n\s*where:", re.IGNORECASE | re.MULTILINE
-)
-_FREEMAIL_DOMAIN = re.compile(
-    r"^(?:gmail|googlemail|outlook|hotmail|live|yahoo|icloud|me|aol|gmx|web|proton|protonmail|"
-    r"fastmail|mail|posteo|t-online|orange|free|laposte|yandex|zoho)\.",
-    re.IGNORECASE,
 )
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n{2,}|\n(?=\s*[-*•])")
 # Around a time, words that say it is the old plan ("from 3pm", "Former:", "geplant war")
@@ -502,7 +497,7 @@ class _EmailReading:
             return False
         if (
             not others_named
-            and not _FREEMAIL_DOMAIN.match(domain)
+            and not is_freemail(domain)
             and _ONE_TO_ONE.search(self.fresh)
         ):
             return True

@@ -246,7 +246,7 @@ def _from_domain(address: str, text: str, my_domains: set[str]) -> str | None:
     if domain in my_domains or len(labels) < 2:
         return None
     core = labels[-2] if labels[-2] not in ("co", "com") or len(labels) < 3 else labels[-3]
-    if core in _FREEMAIL or is_ats_domain(domain):
+    if is_freemail(domain) or core in _FREEMAIL or is_ats_domain(domain):
         return None
     if is_agency(core):
         return None
@@ -268,6 +268,12 @@ def _squash(word: str) -> str:
         lowered = lowered.replace(umlaut, spelled)
     plain = unicodedata.normalize("NFKD", lowered).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]", "", plain)
+
+
+def is_freemail(domain: str) -> bool:
+    """A mail host for anyone (gmail.com, gmx.de): says nothing about an employer."""
+    labels = domain.lower().split(".")
+    return len(labels) >= 2 and labels[-2] in _FREEMAIL
 
 
 def is_agency(name: str) -> bool:
