@@ -64,6 +64,12 @@ _TAKES_PART = Pattern(
     r"und mir|y yo)\b",
     re.IGNORECASE,
 )
+_ARRIVAL = re.compile(
+    r"\b(?:arriv\w*|check(?:-| )?in|be there|report to|reception|doors open|ankommen|ankunft|"
+    r"seien sie|empfang|arriv[ée]e|accueil|pr[ée]sentez-vous|llegada|llegar|recepci[óo]n|"
+    r"pres[ée]ntate)\b[^.\n]{0,40}$",
+    re.IGNORECASE,
+)
 _OUTLOOK_MEETING = re.compile(
     r"^\s*(?:\*~)+\*?\s*$|^when:.*\n\s*where:", re.IGNORECASE | re.MULTILINE
 )
@@ -390,6 +396,11 @@ class _EmailReading:
         if kind is Kind.INVITATION or not moments:
             return None, None
         text = self.body + "\n" + self.mail.subject
+        # "Please check in at reception by 9:15" is when to arrive, not when it starts.
+        arrivals = [
+            m for m in moments if _ARRIVAL.search(text[max(0, m.position - 50) : m.position])
+        ]
+        moments = [m for m in moments if m not in arrivals] or moments
         chosen = moments[0]
         if kind is Kind.RESCHEDULED:
             fresh_ones = [m for m in moments if not self._is_old(m, cancelled=False)] or moments
@@ -495,11 +506,7 @@ class _EmailReading:
         domain = sender.split("@")[-1]
         if is_agency(domain.split(".")[0]):
             return False
-        if (
-            not others_named
-            and not is_freemail(domain)
-            and _ONE_TO_ONE.search(self.fresh)
-        ):
+        if not others_named and not is_freemail(domain) and _ONE_TO_ONE.search(self.fresh):
             return True
         return bool(_TAKES_PART.search(self.body))
 
