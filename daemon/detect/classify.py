@@ -60,7 +60,7 @@ _TAKES_PART = Pattern(
     r"let'?s (?:chat|talk|meet)|grab \d+|i have to cancel|i need to cancel|"
     r"unser(?:en?)? (?:gespräch|telefonat|termin)|ich (?:rufe|melde)|notre (?:entretien|échange|appel|rendez-vous)|"
     r"je t'appelle|nuestra (?:entrevista|llamada|reunión)|te llamo|und ich|et moi|y yo|"
-    r"me and|myself and|moi et|ich und|yo y|por m[íi]|nach mir|me demander|and me|"
+    r"me and|myself and|moi et|moi-m[êe]me|moi m[êe]me|ich und|yo y|por m[íi]|nach mir|me demander|and me|"
     r"und mir|y yo)\b",
     re.IGNORECASE,
 )

@@ -75,15 +75,15 @@ def _header(message: Message, name: str) -> str:
         return ""
     if value is None:
         return ""
-    return " ".join(decode_words(str(value)).split())
+    return " ".join(decode_words(value).split())
 
 
-def decode_words(value: str) -> str:
+def decode_words(value: str | email.header.Header) -> str:
     """RFC 2047 encoded words and raw 8-bit header bytes to text, never raising."""
     try:
         parts = email.header.decode_header(value)
     except (ValueError, TypeError, IndexError, LookupError, email.errors.HeaderParseError):
-        parts = [(value, None)]
+        parts = [(str(value), None)]
     text = []
     for chunk, charset in parts:
         if isinstance(chunk, str):
@@ -110,8 +110,10 @@ def _addresses(message: Message, name: str) -> list[tuple[str, str]]:
         return []
     found = []
     for value in values:
+        # Raw 8-bit bytes come as a Header object (str() would turn them into U+FFFD);
+        # encoded words stay encoded until the address list is split.
         try:
-            text = str(value)
+            text = value if isinstance(value, str) else decode_words(value)
         except (ValueError, TypeError):
             continue
         for display, address in email.utils.getaddresses([text]):

@@ -1,0 +1,42 @@
+"""Reading mail as it comes: raw 8-bit headers, encoded words, lying charsets, HTML only."""
+
+from __future__ import annotations
+
+from daemon.detect.mime import parse
+
+
+def test_raw_latin1_header_bytes_are_read_as_text() -> None:
+    raw = (
+        b"From: =?utf-8?q?Dana_L=C3=A9e?= <dana@example.com>\r\n"
+        b"To: \xc9milie <emilie@example.com>\r\n"
+        b"Subject: premier \xe9change\r\n\r\nbody\r\n"
+    )
+    mail = parse(raw)
+    assert mail.subject == "premier échange"
+    assert (mail.sender_name, mail.sender) == ("Dana Lée", "dana@example.com")
+    assert mail.to == [("Émilie", "emilie@example.com")]
+
+
+def test_encoded_display_name_with_a_comma_stays_one_address() -> None:
+    raw = b"From: =?utf-8?q?Lee=2C_Dana?= <dana@example.com>\r\nSubject: x\r\n\r\nbody\r\n"
+    mail = parse(raw)
+    assert (mail.sender_name, mail.sender) == ("Lee, Dana", "dana@example.com")
+
+
+def test_body_declared_utf8_but_latin1_falls_back() -> None:
+    raw = (
+        b"Subject: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        b"Entretien le 3 d\xe9cembre\r\n"
+    )
+    assert "décembre" in parse(raw).text
+
+
+def test_html_only_mail_becomes_text_and_keeps_its_links() -> None:
+    raw = (
+        b"Subject: x\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+        b"<html><body><p>Your <b>interview</b> is on Tuesday.</p>"
+        b"<a href='https://zoom.us/j/123'>Join</a></body></html>\r\n"
+    )
+    mail = parse(raw)
+    assert "Your interview is on Tuesday." in " ".join(mail.text.split())
+    assert mail.links == ["https://zoom.us/j/123"]
