@@ -45,7 +45,7 @@ def _addresses_in(line: str) -> list[tuple[str, str]]:
 
 
 # Words for a conversation the writer will most likely hold themselves.
-_ONE_TO_ONE = re.compile(
+_ONE_TO_ONE = Pattern(
     r"\b(?:phone|recruiter|intro(?:ductory)?|initial|quick|short|first)[ -]?(?:screen|call|chat|"
     r"conversation)|\bscreening\b|\b(?:call|chat|talk|speak)\b|\btelefon|\berstgespr[äa]ch|"
     r"\bkennenlern|\bappel\b|\b[ée]change t[ée]l[ée]phonique|\bllamada\b|\bcharla\b",

@@ -90,7 +90,21 @@ def loosen(pattern: str) -> str:
         if char == "\\" and index + 1 < len(pattern):
             code = pattern[index + 1]
             if code in "bB" and not in_class:
-                index += 2  # a word-boundary assertion: dropped, the match set only grows
+                # RE2's ASCII \b beside an ASCII word character of the pattern finds every
+                # boundary Python's Unicode \b finds there (and a few more): keep it. Anywhere
+                # else drop it, so that the match set only grows.
+                following = pattern[index + 2 : index + 3]
+                if pattern[index + 3 : index + 4] in ("?", "*", "{"):
+                    following = ""  # an optional character may give way to a non-ASCII one
+                preceding = pattern[index - 1 : index] if index else ""
+                escaped_before = index >= 2 and pattern[index - 2] == "\\"
+                if following == "(" and _alternatives_start_ascii(pattern, index + 2):
+                    following = "a"  # "\b(?:with me|our call|...)": every branch starts ASCII
+                if code == "b" and (
+                    _ascii_word(following) or (_ascii_word(preceding) and not escaped_before)
+                ):
+                    out.append("\\b")
+                index += 2
                 continue
             if code in _WIDE_IN or code in "WDS":
                 if in_class and negated:
@@ -133,6 +147,43 @@ def loosen(pattern: str) -> str:
         out.append(char)
         index += 1
     return "".join(out)
+
+
+def _alternatives_start_ascii(pattern: str, start: int) -> bool:
+    """Whether every branch of the non-capturing group at `start` opens with a required
+    ASCII word character (and the group itself is required)."""
+    if not pattern.startswith("(?:", start):
+        return False
+    try:
+        end = _skip_group(pattern, start)
+    except ValueError:
+        return False
+    if pattern[end : end + 1] in ("?", "*", "{"):
+        return False
+    depth, branch_start, index = 0, start + 3, start + 3
+    starts = []
+    while index < end - 1:
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            starts.append(branch_start)
+            branch_start = index + 1
+        index += 1
+    starts.append(branch_start)
+    return all(
+        _ascii_word(pattern[i : i + 1]) and pattern[i + 1 : i + 2] not in ("?", "*", "{")
+        for i in starts
+    )
+
+
+def _ascii_word(char: str) -> bool:
+    return len(char) == 1 and (char.isascii() and (char.isalnum() or char == "_"))
 
 
 def _skip_group(pattern: str, start: int) -> int:
