@@ -11,6 +11,8 @@ import re
 from datetime import datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from daemon.detect.fastre import Pattern
+
 _NAMED = {
     # North America
     "et": "America/New_York", "est": "America/New_York", "edt": "America/New_York",
@@ -70,7 +72,7 @@ ZONE_AFTER_TIME = re.compile(
     re.IGNORECASE,
 )
 # A zone anywhere: "All times are Eastern Time", "(GMT+01:00) Berlin"
-ZONE_ANYWHERE = re.compile(
+ZONE_ANYWHERE = Pattern(
     _OFFSET
     + "|"
     + _IANA
@@ -84,7 +86,9 @@ ZONE_ANYWHERE = re.compile(
     re.IGNORECASE,
 )
 
-_CLOCKISH = re.compile(r"\d|time|zeit|heure|hora|zone|utc|gmt", re.IGNORECASE)
+_CLOCKISH_LINE = re.compile(
+    r"^.*(?:\d|time|zeit|heure|hora|zone|utc|gmt).*$", re.IGNORECASE | re.MULTILINE
+)
 
 # Zones tried, in order, when only a Date header's offset is known.
 _GUESSES = {
@@ -122,7 +126,7 @@ def zone_named(text: str) -> tzinfo | None:
 
     Only lines that mention a time or a clock are searched: the pattern is long.
     """
-    lines = "\n".join(line for line in text.splitlines() if _CLOCKISH.search(line))
+    lines = "\n".join(_CLOCKISH_LINE.findall(text))
     for match in ZONE_ANYWHERE.finditer(lines):
         zone = zone_from_match(match)
         if zone is not None:

@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from daemon.detect import classify, company, cues, people, when
+from daemon.detect import classify, company, cues, people, when, zones
 from daemon.detect.fastre import Pattern, loosen
 
 PATTERNS = [
     value
-    for module in (cues, people, when, classify)
+    for module in (cues, people, when, classify, zones)
     for value in vars(module).values()
     if isinstance(value, Pattern)
 ] + list(company._COMPILED)
