@@ -56,7 +56,7 @@ _TAKES_PART = Pattern(
     r"\b(?:with me|i(?:'ll| will) call you|speak with me|meet me|call me|mit mir|"
     r"avec moi|conmigo|je vous appellerai|te llamar[ée]|"
     r"our (?:call|chat|conversation|interview|meeting|time|\d+\s?(?:pm|am))|"
-    r"\w+ and i (?:will|would|'ll|are|look)|i(?:'d| would) (?:love|like) to (?:chat|talk|meet|speak)|"
+    r"i(?:'d| would) (?:love|like) to (?:chat|talk|meet|speak)|"
     r"let'?s (?:chat|talk|meet)|grab \d+|i have to cancel|i need to cancel|"
     r"unser(?:en?)? (?:gespräch|telefonat|termin)|ich (?:rufe|melde)|notre (?:entretien|échange|appel|rendez-vous)|"
     r"je t'appelle|nuestra (?:entrevista|llamada|reunión)|te llamo|und ich|et moi|y yo|"
@@ -64,6 +64,7 @@ _TAKES_PART = Pattern(
     r"und mir|y yo)\b",
     re.IGNORECASE,
 )
+_AND_I = Pattern(r"\b\w+ and i (?:will|would|'ll|are|look)\b", re.IGNORECASE)  # "Lena and I will"
 _ARRIVAL = re.compile(
     r"\b(?:arriv\w*|check(?:-| )?in|be there|report to|reception|doors open|ankommen|ankunft|"
     r"seien sie|empfang|arriv[ée]e|accueil|pr[ée]sentez-vous|llegada|llegar|recepci[óo]n|"
@@ -508,7 +509,7 @@ class _EmailReading:
             return False
         if not others_named and not is_freemail(domain) and _ONE_TO_ONE.search(self.fresh):
             return True
-        return bool(_TAKES_PART.search(self.body))
+        return bool(_TAKES_PART.search(self.body) or _AND_I.search(self.body))
 
 
 def _offers_slots(moments: list[when.Moment]) -> bool:
