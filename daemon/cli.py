@@ -207,15 +207,26 @@ def classify_files(args: argparse.Namespace, formatter: MaskingFormatter) -> int
     return 1 if failed else 0
 
 
+MAX_FILE_BYTES = 25 << 20
+
+
 def classify_path(path: Path, now: datetime | None) -> list[Detection]:
     """Read one file and classify it; a file that cannot be read gives one `error` result."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         return [Detection(Kind.NONE, error=f"cannot read the file: {exc.strerror or exc}")]
-    if path.suffix.lower() in (".ics", ".ical", ".ifb", ".icalendar"):
-        return classify_calendar(data, default_zone=now.tzinfo if now and now.tzinfo else UTC)
-    return [classify_email(data, now=now)]
+    if len(data) > MAX_FILE_BYTES:
+        return [Detection(Kind.NONE, error=f"larger than {MAX_FILE_BYTES >> 20} MiB")]
+    try:
+        if path.suffix.lower() in (".ics", ".ical", ".ifb", ".icalendar"):
+            zone = now.tzinfo if now and now.tzinfo else UTC
+            return classify_calendar(data, default_zone=zone)
+        return [classify_email(data, now=now)]
+    except Exception as exc:  # one file must never stop the others
+        log.warning("classifying %s failed: %s: %s", path, type(exc).__name__, exc)
+        return [Detection(Kind.NONE, error=f"detection failed: {type(exc).__name__}")]
 
 
 def _table_row(file: str, result: Detection) -> list[str]:

@@ -8,9 +8,11 @@ out by what they are, before any keyword can make them look like an invitation.
 from __future__ import annotations
 
 import functools
+import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any, TypeVar
 
 from daemon.detect import cues, ics, links, mime, people, when, zones
 from daemon.detect.company import find_company, is_agency, is_freemail
@@ -18,6 +20,7 @@ from daemon.detect.fastre import Pattern
 from daemon.detect.text import language, split_quoted
 from daemon.model import Detection, Kind, Person
 
+log = logging.getLogger(__name__)
 MAX_MESSAGE_BYTES = 25 << 20
 MAX_READ_CHARS = 6_000
 # Cue words are looked for in the opening of the message's own text: that is where a mail
@@ -149,6 +152,9 @@ def classify_email(
         return _EmailReading(parsed, set(me), default_zone).detect()
     except RecursionError:
         return Detection(Kind.NONE, error="the message is nested too deeply")
+    except Exception as exc:  # a detector bug must cost one message, never the daemon
+        log.warning("detection failed on a message: %s: %s", type(exc).__name__, exc)
+        return Detection(Kind.NONE, error=f"detection failed: {type(exc).__name__}: {exc}")
 
 
 def classify_calendar(
@@ -160,7 +166,16 @@ def classify_calendar(
         error = "; ".join(calendar.errors) or "no events in the calendar"
         return [Detection(Kind.NONE, error=error)]
     mine = {address.lower() for address in me} or _calendar_owner(calendar.events)
-    return [_event_detection(event, "", mine, set(), None) for event in calendar.events]
+    results = []
+    for event in calendar.events:
+        try:
+            results.append(_event_detection(event, "", mine, set(), None))
+        except Exception as exc:  # one odd event must not hide the others
+            log.warning("detection failed on an event: %s: %s", type(exc).__name__, exc)
+            results.append(
+                Detection(Kind.NONE, uid=event.uid, error=f"detection failed: {type(exc).__name__}")
+            )
+    return results
 
 
 def _calendar_owner(events: list[ics.CalendarEvent]) -> set[str]:
@@ -181,6 +196,24 @@ def _candidate_addresses(mail: mime.ParsedMail) -> set[str]:
     if outside:
         return outside
     return {mail.to[0][1]} if mail.to else set()
+
+
+R = TypeVar("R")
+
+
+def _once(method: Callable[[Any], R]) -> Callable[[Any], R]:
+    """Compute a method's answer once per reading object, stored on that object (a
+    functools.cache on a method would keep every reading alive for the whole process)."""
+    slot = f"_once_{method.__name__}"
+
+    @functools.wraps(method)
+    def wrapper(self: Any) -> R:
+        if slot not in self.__dict__:
+            self.__dict__[slot] = method(self)
+        result: R = self.__dict__[slot]
+        return result
+
+    return wrapper
 
 
 class _EmailReading:
@@ -305,7 +338,7 @@ class _EmailReading:
         )
         return personal and about_a_job and bool(self._future_moments())
 
-    @functools.cache  # noqa: B019 - one reading object lives for one message
+    @_once
     def _negative_reason(self) -> str | None:
         fresh = self.fresh
         if "list-id" in self.mail.headers:
@@ -364,7 +397,7 @@ class _EmailReading:
     def firm_text(self) -> str:
         return "\n".join(self.firm_sentences)
 
-    @functools.cache  # noqa: B019 - one reading object lives for one message
+    @_once
     def _job_context(self) -> bool:
         if cues.JOB_CONTEXT.search(self.fresh) or cues.INTERVIEW.search(self.mail.subject):
             return True

@@ -21,8 +21,20 @@ except ImportError:  # pragma: no cover - the package is a declared dependency
     _re2 = None
 
 # Inside a character class / outside one: Unicode-wide forms RE2 understands.
-_WIDE_IN = {"w": r"\pL\pN\pM_", "d": r"\pN", "s": r"\s\pZ\x0b\x85"}
-_WIDE_OUT = {"w": r"[\pL\pN\pM_]", "d": r"\pN", "s": r"[\s\pZ\x0b\x85]"}
+_WIDE_IN = {"w": r"\pL\pN\pM_", "d": r"\pN", "s": r"\s\pZ\x0b\x1c-\x1f\x85"}
+_WIDE_OUT = {"w": r"[\pL\pN\pM_]", "d": r"\pN", "s": r"[\s\pZ\x0b\x1c-\x1f\x85]"}
+# Characters Python's re.IGNORECASE folds to ASCII letters and RE2 does not (dotless and
+# dotted i, long s, Kelvin sign, capital sharp s), and the separators Python counts as \s
+# in a way RE2's classes may miss. RE2 reads a copy of the text with these replaced one for
+# one, so positions do not move.
+_FOLD = str.maketrans({"ı": "i", "İ": "I", "ſ": "s", "\u212a": "K", "ẞ": "ß"})
+_last_text: list[str] = ["", ""]
+
+
+def _for_re2(text: str) -> str:
+    if _last_text[0] is not text:
+        _last_text[0], _last_text[1] = text, text.translate(_FOLD)
+    return _last_text[1]
 
 
 class Pattern:
@@ -41,7 +53,7 @@ class Pattern:
         if self._gate is None:
             return pos
         try:
-            found = self._gate.search(text, pos)
+            found = self._gate.search(_for_re2(text), pos)
         except Exception:  # an RE2 surprise must never cost a result
             return pos
         return None if found is None else found.start()
@@ -51,16 +63,10 @@ class Pattern:
         return None if start is None else self.reference.search(text, start)
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        pos = 0
-        while pos <= len(text):
-            start = self._next_start(text, pos)
-            if start is None:
-                return
-            match = self.reference.search(text, start)
-            if match is None:
-                return
-            yield match
-            pos = match.end() if match.end() > match.start() else match.end() + 1
+        # One question to RE2, then `re` from there: asking again after every match would
+        # make RE2 re-read the text each time (quadratic on long texts).
+        start = self._next_start(text, 0)
+        return iter(()) if start is None else self.reference.finditer(text, start)
 
     def findall(self, text: str) -> list[Any]:
         start = self._next_start(text, 0)

@@ -90,9 +90,10 @@ def _event(component: icalendar.cal.Component, method: str, zone: tzinfo) -> Cal
     except ValueError:
         event.sequence = 0
     event.status = _text(component.get("STATUS")).upper()
-    event.summary = _text(component.get("SUMMARY"))
-    event.description = _text(component.get("DESCRIPTION"))
-    event.location = _text(component.get("LOCATION"))
+    # Bounded like a mail's text: what an event says about an interview comes early.
+    event.summary = _text(component.get("SUMMARY"))[:1_000]
+    event.description = _text(component.get("DESCRIPTION"))[:6_000]
+    event.location = _text(component.get("LOCATION"))[:1_000]
     start = _when(component, "DTSTART", zone)
     if isinstance(start, datetime):
         event.start = start

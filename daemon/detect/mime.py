@@ -13,13 +13,15 @@ import email.policy
 import email.utils
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from email.message import Message
 from html.parser import HTMLParser
 
 import html2text
 
 MAX_PARTS = 200
+MAX_SUBJECT_CHARS = 1_000
+_SURROGATE = re.compile("[\ud800-\udfff]")
 MAX_TEXT_CHARS = 200_000
 MAX_HTML_CHARS = 150_000
 
@@ -47,7 +49,7 @@ def parse(raw: bytes) -> ParsedMail:
     # we read is done here instead.
     message = email.message_from_bytes(raw, policy=email.policy.compat32)
     parsed = ParsedMail(content_type=message.get_content_type())
-    parsed.subject = _header(message, "subject")
+    parsed.subject = _header(message, "subject")[:MAX_SUBJECT_CHARS]
     from_pairs = _addresses(message, "from")
     if from_pairs:
         parsed.sender_name, parsed.sender = from_pairs[0]
@@ -92,13 +94,20 @@ def decode_words(value: str | email.header.Header) -> str:
     return "".join(text)
 
 
+def _clean_text(text: str) -> str:
+    """Codecs such as utf-7 can decode to lone surrogates, which nothing downstream can
+    encode; replace them."""
+    return text.encode("utf-8", "replace").decode("utf-8") if _SURROGATE.search(text) else text
+
+
 def _bytes_to_text(data: bytes, charset: str | None) -> str:
+    """The declared charset first, then UTF-8, then Windows-1252 (which never fails)."""
     for candidate in (charset, "utf-8"):
         if not candidate or candidate == "unknown-8bit":
             continue
         try:
-            return data.decode(candidate)
-        except (LookupError, UnicodeDecodeError):
+            return _clean_text(data.decode(candidate))
+        except (LookupError, ValueError, TypeError):  # UnicodeDecodeError is a ValueError
             continue
     return data.decode("cp1252", errors="replace")
 
@@ -131,6 +140,8 @@ def _date(text: str) -> datetime | None:
     except (TypeError, ValueError, IndexError):
         return None
     if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)  # "-0000": UTC, local zone not said
+    if not 1970 <= parsed.year <= 2100:
         return None
     return parsed
 
@@ -185,21 +196,12 @@ def _payload(part: Message) -> bytes:
 
 
 def _decode(part: Message) -> str:
-    """The part's text; the declared charset first, then UTF-8, then Windows-1252."""
-    data = _payload(part)
-    declared = ""
+    """The part's text, read with the charset it declares when that works."""
     try:
         declared = part.get_content_charset() or ""
     except (ValueError, TypeError, LookupError):
         declared = ""
-    for charset in (declared, "utf-8"):
-        if not charset:
-            continue
-        try:
-            return data.decode(charset)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return data.decode("cp1252", errors="replace")
+    return _bytes_to_text(_payload(part), declared or None)
 
 
 def html_to_text(html: str) -> str:

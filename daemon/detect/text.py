@@ -8,24 +8,26 @@ from dataclasses import dataclass
 # A quote header opens the history below it: "On Tue, Dec 1, 2026 at 9:14 AM Dana <d@x> wrote:",
 # "Am 01.12.2026 um 09:14 schrieb Dana:", "Le 1 déc. 2026 à 09:14, Dana a écrit :",
 # "El mar, 1 dic 2026 a las 9:14, Dana escribió:", Outlook's "From: ... Sent: ..." block.
+# Whitespace at the ends of these line patterns stays on its line ([ \t\r]): a \s* there would
+# let every line start of a long run of empty lines read the rest of the text.
 _QUOTE_HEADER = re.compile(
-    r"^(?:>?\s*)(?:on\b.{0,200}\bwrote:|am\b.{0,200}\bschrieb.{0,80}:|le\b.{0,200}\ba [ée]crit\s*:|"
+    r"^(?:>?[ \t\r]*)(?:on\b.{0,200}\bwrote:|am\b.{0,200}\bschrieb.{0,80}:|le\b.{0,200}\ba [ée]crit\s*:|"
     r"el\b.{0,200}\bescribi[óo]\s*:|-{2,}\s*original message\s*-{2,}|-{2,}\s*urspr[üu]ngliche nachricht"
-    r"|-{2,}\s*message d'origine|-{2,}\s*mensaje original|_{10,})\s*$",
+    r"|-{2,}\s*message d'origine|-{2,}\s*mensaje original|_{10,})[ \t\r]*$",
     re.IGNORECASE | re.MULTILINE,
 )
 _OUTLOOK_BLOCK = re.compile(
-    r"^\s*\*?(?:from|von|de)\s*:\*?\s.+\n\s*\*?(?:sent|gesendet|envoy[ée]|enviado)\s*:",
+    r"^[ \t\r]*\*?(?:from|von|de)[ \t\r]*:\*?[ \t\r].+\n[ \t\r]*\*?(?:sent|gesendet|envoy[ée]|enviado)[ \t\r]*:",
     re.IGNORECASE | re.MULTILINE,
 )
 _FORWARD = re.compile(
-    r"^[-\s]*(?:forwarded message|begin forwarded message|weitergeleitete nachricht|"
-    r"message transf[ée]r[ée]|mensaje reenviado)[-\s:]*$",
+    r"^[- \t\r]*(?:forwarded message|begin forwarded message|weitergeleitete nachricht|"
+    r"message transf[ée]r[ée]|mensaje reenviado)[- \t\r:]*$",
     re.IGNORECASE | re.MULTILINE,
 )
 _HEADER_LINE = re.compile(
-    r"^\s*\**(?:date|sent|gesendet|datum|envoy[ée](?: le)?|enviado(?: el)?|fecha|le|on|am|el)\**"
-    r"\s*:.*$|^\s*(?:on|am|le|el)\b.{0,200}\b(?:wrote|schrieb|a [ée]crit|escribi[óo])\s*:\s*$",
+    r"^[ \t\r]*\**(?:date|sent|gesendet|datum|envoy[ée](?: le)?|enviado(?: el)?|fecha|le|on|am|el)\**"
+    r"[ \t\r]*:.*$|^[ \t\r]*(?:on|am|le|el)\b.{0,200}\b(?:wrote|schrieb|a [ée]crit|escribi[óo])[ \t\r]*:[ \t\r]*$",
     re.IGNORECASE | re.MULTILINE,
 )
 _STOPWORDS = {

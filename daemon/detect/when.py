@@ -122,7 +122,10 @@ def find_moments(
     text: str, sent: datetime | None, default_zone: tzinfo, *, day_first: bool
 ) -> list[Moment]:
     """Every date-with-time in `text`, in order of appearance."""
-    today = (sent or datetime.now(default_zone)).astimezone(default_zone).date()
+    moment = sent or datetime.now(default_zone)
+    if not 1970 <= moment.year <= 2100:
+        return []  # a Date header from year 9999 gives nothing to count relative days from
+    today = moment.astimezone(default_zone).date()
     times = find_times(text)
     if not times:
         return []  # a date without a time is no interview slot
@@ -332,6 +335,8 @@ def _resolve(
 
 
 def _safe_date(year: int, month: int, day: int) -> date | None:
+    if not 1970 <= year <= 2100:
+        return None  # no interview is held there; 9999-12-31 plus an hour would overflow
     try:
         return date(year, month, day)
     except ValueError:
@@ -393,6 +398,8 @@ def _clock(match: re.Match[str], text: str, *, ranged: bool = False) -> time | N
         words = phrase.lower()
         if any(w in words for w in ("tarde", "noche", "soir", "après-midi")) and hour < 12:
             hour += 12
+        if not 0 <= hour <= 23:
+            return None
     elif not 0 <= hour <= 23:
         return None
     elif 1 <= hour <= 6 and not suffix:

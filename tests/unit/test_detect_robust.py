@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -82,3 +83,35 @@ def test_unknown_time_zone_and_far_future_in_a_calendar() -> None:
     (result,) = classify_calendar(data)
     assert result.error is None
     assert result.start is not None and result.start.year == 9999
+
+
+ROLE = "Your interview for the Data Analyst role is"
+
+
+@pytest.mark.parametrize(
+    ("date", "body"),
+    [
+        ("Fri, 31 Dec 9999 10:00:00 +0000", f"{ROLE} tomorrow at 3pm."),
+        ("Fri, 31 Dec 9999 20:00:00 -1200", f"{ROLE} on Monday at 3pm."),
+        ("Mon, 1 Jun 2026 10:00:00 +0000", f"{ROLE} on 9999-12-31 at 11pm, 2 hours."),
+        (
+            "Mon, 1 Jun 2026 10:00:00 +0200",
+            "Entretien pour le poste de Data Analyst le 9 juin à 25 du soir.",
+        ),
+    ],
+)
+def test_impossible_dates_and_hours_do_not_raise(date: str, body: str) -> None:
+    raw = f"From: Dana Lee <dana@acme.example>\r\nDate: {date}\r\nSubject: Interview\r\n\r\n{body}"
+    result = classify_email(raw.encode())
+    assert result.error is None
+
+
+def test_surrogates_from_utf7_never_reach_the_result() -> None:
+    raw = (
+        b"Subject: Interview\r\nContent-Type: text/plain; charset=utf-7\r\n\r\n"
+        b"Your interview: Position: Data Analyst +2AA- on Tuesday, June 9 at 2pm ET.\r\n"
+    )
+    result = classify_email(raw)
+    for value in (result.role, result.company, result.location):
+        if value:
+            value.encode("utf-8")  # raises on a lone surrogate

@@ -125,7 +125,7 @@ def test_gate_never_hides_a_match(text: str) -> None:
         (r"\b[ée]change", "[ée]change"),
         (r"\ba?b", "a?b"),
         (r"(?<![\d:])(\d{1,2})", r"(\pN{1,2})"),
-        (r"a\sb", r"a[\s\pZ\x0b\x85]b"),
+        (r"a\sb", r"a[\s\pZ\x0b\x1c-\x1f\x85]b"),
         (r"[\w.-]+", r"[\pL\pN\pM_.-]+"),
         (r"x(?!\w)", "x"),
     ],
@@ -138,3 +138,21 @@ def test_negated_classes_are_left_to_re() -> None:
     with pytest.raises(ValueError):
         loosen(r"[^\w]")
     assert Pattern(r"[^\w]x", re.IGNORECASE)._gate is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "İnterview on Monday",
+        "\u0131nterview on Monday",
+        "\u017fcreening call",
+        "\u212aennenlernen morgen",
+        "position\x1c: Engineer",
+        "with\x1fme",
+        "meet with Dana Lee " * 50,
+    ],
+)
+def test_case_folding_and_separators_re2_reads_differently(text: str) -> None:
+    for pattern in PATTERNS:
+        expected = [m.span() for m in pattern.reference.finditer(text)]
+        assert [m.span() for m in pattern.finditer(text)] == expected, pattern.pattern
