@@ -20,6 +20,8 @@ try:
 except ImportError:  # pragma: no cover - the package is a declared dependency
     _re2 = None
 
+MAX_JUMPS = 8
+
 # Inside a character class / outside one: Unicode-wide forms RE2 understands.
 _WIDE_IN = {"w": r"\pL\pN\pM_", "d": r"\pN", "s": r"\s\pZ\x0b\x1c-\x1f\x85"}
 _WIDE_OUT = {"w": r"[\pL\pN\pM_]", "d": r"\pN", "s": r"[\s\pZ\x0b\x1c-\x1f\x85]"}
@@ -63,10 +65,21 @@ class Pattern:
         return None if start is None else self.reference.search(text, start)
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        # One question to RE2, then `re` from there: asking again after every match would
-        # make RE2 re-read the text each time (quadratic on long texts).
-        start = self._next_start(text, 0)
-        return iter(()) if start is None else self.reference.finditer(text, start)
+        # RE2 is asked again after each match, to skip to the next place one can start; each
+        # question re-reads the text, so after a few `re` carries on alone (linear at worst).
+        pos = 0
+        for _ in range(MAX_JUMPS):
+            start = self._next_start(text, pos)
+            if start is None:
+                return
+            match = self.reference.search(text, start)
+            if match is None:
+                return
+            yield match
+            pos = match.end() if match.end() > match.start() else match.end() + 1
+            if pos > len(text):
+                return
+        yield from self.reference.finditer(text, pos)
 
     def findall(self, text: str) -> list[Any]:
         start = self._next_start(text, 0)
