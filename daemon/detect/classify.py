@@ -221,7 +221,7 @@ class _EmailReading:
         self.mail = parsed
         self._firm_hits: dict[int, bool] = {}
         self.me = {a.lower() for a in me} | _candidate_addresses(parsed)
-        self.my_names = {name.lower() for name, _ in parsed.to if name}
+        self.my_names = {name.lower() for name, address in parsed.to if name and address in self.me}
         if parsed.sender in self.me:
             self.my_names.add(parsed.sender_name.lower())
         # What decides an interview sits in the first screens of a mail; bounding the text
@@ -266,7 +266,7 @@ class _EmailReading:
 
     def _is_own_or_automatic(self) -> bool:
         mail, headers = self.mail, self.mail.headers
-        if "x-afterview" in headers or "[afterview]" in mail.subject.lower():
+        if "x-afterview" in headers or mail.own_marker or "[afterview]" in mail.subject.lower():
             return True
         if mail.content_type == "multipart/report" or cues.AUTOMATIC_SUBJECT.search(mail.subject):
             return True

@@ -84,7 +84,9 @@ def unwrap(url: str, depth: int = 0) -> str:
         return url
     for name in _WRAPPER_PARAMS:
         for value in query.get(name, []):
-            inner = unquote(value) if "%3a" in value.lower() else value
+            # parse_qs has decoded the value once already; decode again only if it still
+            # does not read as an address (a link wrapped twice).
+            inner = value if value.lower().startswith(("http://", "https://")) else unquote(value)
             if inner.lower().startswith(("http://", "https://")):
                 return unwrap(inner, depth + 1)
     # Some trackers put the encoded destination in the path: /redirect/https%3A%2F%2F...

@@ -41,6 +41,7 @@ class ParsedMail:
     links: list[str] = field(default_factory=list)  # hrefs from HTML parts, in order
     calendars: list[bytes] = field(default_factory=list)  # text/calendar parts and .ics files
     content_type: str = ""
+    own_marker: bool = False  # an X-Afterview header, even an empty one
 
 
 def parse(raw: bytes) -> ParsedMail:
@@ -66,6 +67,7 @@ def parse(raw: bytes) -> ParsedMail:
         value = _header(message, name)
         if value:
             parsed.headers[name] = value
+    parsed.own_marker = "x-afterview" in message
     _collect(message, parsed)
     return parsed
 

@@ -73,7 +73,8 @@ _RELATIVE_DAYS = {
 
 _AMPM = r"\s*(a\.?\s?m\.?|p\.?\s?m\.?)(?![a-z])"
 _CLOCK = (
-    r"(?<![\d.,/])(?<!\d:)(\d{1,2})(?:(?::|\.|h)(\d{2}))?"  # 15, 15:30, 15.30, 15h30
+    # 15, 15:30, 15.30, 15h30 -- but not the offset in "(UTC-05:00)" or "GMT+1"
+    r"(?<![\d.,/])(?<!\d:)(?<![+−])(?<!(?:utc|gmt)-)(\d{1,2})(?:(?::|\.|h)(\d{2}))?"
     rf"(?:{_AMPM}|\s*(uhr|h)\b|\s*(de la (?:mañana|tarde|noche)|du (?:matin|soir)|de l'après-midi))?"
 )
 TIME = re.compile(_CLOCK + r"(?![\d/])", re.IGNORECASE)

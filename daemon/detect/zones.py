@@ -56,7 +56,8 @@ _ABBREVIATIONS = [w for w in _WORDS if " " not in w and w not in ("eastern", "pa
 _PHRASES = [w for w in _WORDS if w not in _ABBREVIATIONS]
 
 # Abbreviations count only in capitals: French "et" is "and", "ist" is German for "is".
-_OFFSET = r"(?:utc|gmt)\s*([+-−])\s*(\d{1,2})(?::?(\d{2}))?"
+# A sign right after UTC/GMT ("UTC+1", "GMT -05:00"), not a dash that starts a range.
+_OFFSET = r"(?:utc|gmt)[ \t]?([+\-−])[ \t]?(\d{1,2})(?::?(\d{2}))?(?![\d:.h]|\s*(?:am|pm)\b)"
 _IANA = r"\b((?:Europe|America|Asia|Africa|Australia|Pacific|Atlantic)/[A-Z][A-Za-z_]+(?:/[A-Z][A-Za-z_]+)?)"
 # A zone right after a time: "3pm ET", "15:00 Uhr (MEZ)", "10:00 (UTC+1)", "3pm Eastern Time".
 ZONE_AFTER_TIME = re.compile(

@@ -91,3 +91,24 @@ def test_numbers_that_are_not_times(text: str) -> None:
 )
 def test_lengths(text: str, minutes: int) -> None:
     assert find_length(text) == timedelta(minutes=minutes)
+
+
+def test_outlook_offset_label_is_not_a_time_and_the_zone_name_wins() -> None:
+    text = "When: Tuesday, June 9, 2026 2:00 PM-3:00 PM (UTC-05:00) Eastern Time (US & Canada)."
+    (moment,) = find_moments(text, SENT, NEW_YORK, day_first=False)
+    assert moment.start.isoformat() == "2026-06-09T14:00:00-04:00"
+    assert moment.end is not None and moment.end.isoformat() == "2026-06-09T15:00:00-04:00"
+
+
+@pytest.mark.parametrize(
+    ("text", "offset"),
+    [
+        ("Tuesday 9 June 2026 at 10:00 UTC, 1 hour", "+00:00"),
+        ("Tuesday 9 June 2026 at 10:00 UTC - 11:00 UTC", "+00:00"),
+        ("Tuesday 9 June 2026 at 10:00 (UTC+1)", "+01:00"),
+        ("Tuesday 9 June 2026 at 10:00 GMT-05:00", "-05:00"),
+    ],
+)
+def test_a_dash_after_utc_starts_a_range_not_an_offset(text: str, offset: str) -> None:
+    moment = find_moments(text, SENT, NEW_YORK, day_first=True)[0]
+    assert moment.start.isoformat().endswith(offset)
