@@ -95,19 +95,19 @@ def from_file(path: Path) -> str:
 
 def readable_by_others(path: Path) -> bool:
     """True when group or others may read the file (the owner alone should)."""
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        return False
-    return bool(mode & (stat.S_IRGRP | stat.S_IROTH))
+    return _mode_has(path, stat.S_IRGRP | stat.S_IROTH)
 
 
 def writable_by_others(path: Path) -> bool:
+    """True when group or others may change the file."""
+    return _mode_has(path, stat.S_IWGRP | stat.S_IWOTH)
+
+
+def _mode_has(path: Path, bits: int) -> bool:
     try:
-        mode = path.stat().st_mode
+        return bool(path.stat().st_mode & bits)
     except OSError:
         return False
-    return bool(mode & (stat.S_IWGRP | stat.S_IWOTH))
 
 
 def _first_line(text: str) -> str:
