@@ -179,21 +179,13 @@ def _alternatives_start_ascii(pattern: str, start: int) -> bool:
         return False
     if pattern[end : end + 1] in ("?", "*", "{"):
         return False
-    depth, branch_start, index = 0, start + 3, start + 3
-    starts = []
-    while index < end - 1:
-        char = pattern[index]
-        if char == "\\":
-            index += 2
-            continue
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
+    branch_start, starts = start + 3, []
+    for index, char, depth in _walk(pattern, start):
+        if index >= end - 1:
+            break
+        if char == "|" and depth == 1:  # a bar directly inside the group
             starts.append(branch_start)
             branch_start = index + 1
-        index += 1
     starts.append(branch_start)
     return all(
         _ascii_word(pattern[i : i + 1]) and pattern[i + 1 : i + 2] not in ("?", "*", "{")
@@ -205,18 +197,22 @@ def _ascii_word(char: str) -> bool:
     return len(char) == 1 and (char.isascii() and (char.isalnum() or char == "_"))
 
 
-def _skip_group(pattern: str, start: int) -> int:
+def _walk(pattern: str, start: int) -> Iterator[tuple[int, str, int]]:
+    """Each unescaped character from `start` with the group depth after reading it."""
     depth, index = 0, start
     while index < len(pattern):
         char = pattern[index]
         if char == "\\":
             index += 2
             continue
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return index + 1
+        depth += (char == "(") - (char == ")")
+        yield index, char, depth
         index += 1
+
+
+def _skip_group(pattern: str, start: int) -> int:
+    """The index just past the group that opens at `start`."""
+    for index, char, depth in _walk(pattern, start):
+        if char == ")" and depth == 0:
+            return index + 1
     raise ValueError("unbalanced group")
