@@ -16,6 +16,7 @@ _UNIT_SECONDS = {
     "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600,
     "d": 86400, "day": 86400, "days": 86400,
     "w": 604800, "week": 604800, "weeks": 604800,
+    "y": 31536000, "yr": 31536000, "year": 31536000, "years": 31536000,
 }  # fmt: skip
 _PART = re.compile(r"(\d+)\s*([a-z]+)")
 _CLOCK = re.compile(r"^(?:\d+\s*[a-z]+\s*)+$")

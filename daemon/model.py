@@ -40,6 +40,7 @@ class Detection:
     meeting_url: str | None = None
     location: str | None = None
     uid: str | None = None
+    sequence: int = 0  # the ICS SEQUENCE of the event it was read from
     error: str | None = None
     reasons: tuple[str, ...] = field(default=(), compare=False)
 

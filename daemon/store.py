@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import logging
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from daemon.errors import PermanentError
+from daemon.interviews import Interview, Status
+from daemon.model import Person
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +52,91 @@ MIGRATIONS: tuple[Migration, ...] = (
             at      TEXT NOT NULL,
             event   TEXT NOT NULL,
             detail  TEXT NOT NULL DEFAULT ''
+        );
+        """,
+    ),
+    Migration(
+        "0002_messages_threads_interviews",
+        """
+        ALTER TABLE folder_cursor ADD COLUMN uidnext INTEGER;
+        CREATE TABLE thread (
+            id          INTEGER PRIMARY KEY,
+            subject     TEXT NOT NULL DEFAULT '',
+            subject_key TEXT NOT NULL DEFAULT '',
+            gm_thrid    TEXT,
+            job         INTEGER NOT NULL DEFAULT 0,
+            muted       INTEGER NOT NULL DEFAULT 0,
+            first_at    TEXT,
+            last_at     TEXT
+        );
+        CREATE INDEX thread_by_subject ON thread (subject_key);
+        CREATE INDEX thread_by_gm ON thread (gm_thrid);
+        CREATE TABLE thread_ref (
+            message_id TEXT PRIMARY KEY,
+            thread_id  INTEGER NOT NULL REFERENCES thread (id)
+        );
+        CREATE INDEX thread_ref_by_thread ON thread_ref (thread_id);
+        CREATE TABLE message (
+            id          INTEGER PRIMARY KEY,
+            message_id  TEXT NOT NULL UNIQUE,
+            gm_msgid    TEXT UNIQUE,
+            thread_id   INTEGER NOT NULL REFERENCES thread (id),
+            date        TEXT,
+            sender      TEXT,
+            sender_name TEXT NOT NULL DEFAULT '',
+            recipients  TEXT NOT NULL DEFAULT '[]',
+            subject     TEXT NOT NULL DEFAULT '',
+            from_me     INTEGER NOT NULL DEFAULT 0,
+            automatic   INTEGER NOT NULL DEFAULT 0,
+            kind        TEXT,
+            note        TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX message_by_thread ON message (thread_id, date);
+        CREATE TABLE message_location (
+            folder      TEXT NOT NULL,
+            uidvalidity INTEGER NOT NULL,
+            uid         INTEGER NOT NULL,
+            message     INTEGER REFERENCES message (id),
+            skipped     TEXT,
+            PRIMARY KEY (folder, uidvalidity, uid)
+        );
+        CREATE INDEX location_by_message ON message_location (message);
+        CREATE TABLE interview (
+            id           INTEGER PRIMARY KEY,
+            status       TEXT NOT NULL,
+            company      TEXT,
+            role         TEXT,
+            start        TEXT,
+            end_at       TEXT,
+            interviewers TEXT NOT NULL DEFAULT '[]',
+            meeting_url  TEXT,
+            location     TEXT,
+            thread_id    INTEGER REFERENCES thread (id),
+            uid          TEXT,
+            sequence     INTEGER NOT NULL DEFAULT 0,
+            created_at   TEXT NOT NULL,
+            updated_at   TEXT NOT NULL
+        );
+        CREATE INDEX interview_by_uid ON interview (uid);
+        CREATE INDEX interview_by_thread ON interview (thread_id);
+        CREATE INDEX interview_by_start ON interview (start);
+        CREATE TABLE interview_source (
+            source       TEXT PRIMARY KEY,
+            interview_id INTEGER NOT NULL REFERENCES interview (id),
+            kind         TEXT NOT NULL,
+            seen_at      TEXT NOT NULL
+        );
+        CREATE INDEX source_by_interview ON interview_source (interview_id);
+        CREATE TABLE calendar_state (
+            source     TEXT PRIMARY KEY,
+            validators TEXT NOT NULL DEFAULT '{}',
+            synced_at  TEXT
+        );
+        CREATE TABLE component_status (
+            component TEXT PRIMARY KEY,
+            ok_at     TEXT,
+            error     TEXT,
+            error_at  TEXT
         );
         """,
     ),
@@ -97,6 +187,27 @@ class Store:
         self._lock = StateLock(state_dir)
         self._db: sqlite3.Connection | None = None
 
+    def open_read_only(self) -> Store:
+        """Read the state while the daemon may be running: no lock, no migration, no writes."""
+        if not self.path.exists():
+            raise StateError(f"no state in {self.state_dir} yet: run 'afterview run --once' first")
+        try:
+            self._db = sqlite3.connect(
+                f"file:{self.path}?mode=ro", uri=True, isolation_level=None, timeout=10
+            )
+            done = {row[0] for row in self._db.execute("SELECT name FROM schema_migration")}
+        except sqlite3.Error as exc:
+            self.close()
+            raise StateError(f"cannot read the state database {self.path}: {exc}") from None
+        missing = [m.name for m in MIGRATIONS if m.name not in done]
+        if missing:
+            self.close()
+            raise StateError(
+                f"the state in {self.state_dir} is from an older afterview: start the daemon "
+                "(or 'afterview run --once') once to upgrade it"
+            )
+        return self
+
     def open(self) -> Store:
         _make_private_dir(self.state_dir)
         self._lock.acquire()
@@ -115,7 +226,7 @@ class Store:
         self._lock.release()
 
     def __enter__(self) -> Store:
-        return self.open()
+        return self if self._db is not None else self.open()
 
     def __exit__(
         self,
@@ -152,6 +263,349 @@ class Store:
             db.execute(
                 "INSERT INTO audit_log (at, event, detail) VALUES (?, ?, ?)", (at, event, detail)
             )
+
+    # Mail sync: folder cursors, messages, threads ---------------------------------------
+
+    def cursor(self, folder: str) -> Cursor | None:
+        row = self.db.execute(
+            "SELECT uidvalidity, last_uid, highestmodseq, uidnext FROM folder_cursor "
+            "WHERE folder = ?",
+            (folder,),
+        ).fetchone()
+        return Cursor(folder, *row) if row else None
+
+    def cursors(self) -> list[tuple[Cursor, str | None]]:
+        rows = self.db.execute(
+            "SELECT folder, uidvalidity, last_uid, highestmodseq, uidnext, synced_at "
+            "FROM folder_cursor ORDER BY folder"
+        ).fetchall()
+        return [(Cursor(*row[:5]), row[5]) for row in rows]
+
+    def save_cursor(self, db: sqlite3.Connection, cursor: Cursor, synced_at: str) -> None:
+        db.execute(
+            "INSERT INTO folder_cursor (folder, uidvalidity, last_uid, highestmodseq, uidnext, "
+            "synced_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (folder) DO UPDATE SET "
+            "uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid, "
+            "highestmodseq = excluded.highestmodseq, uidnext = excluded.uidnext, "
+            "synced_at = excluded.synced_at",
+            (
+                cursor.folder,
+                cursor.uidvalidity,
+                cursor.last_uid,
+                cursor.highestmodseq,
+                cursor.uidnext,
+                synced_at,
+            ),
+        )
+
+    def forget_folder_locations(self, db: sqlite3.Connection, folder: str) -> None:
+        """The folder's UIDVALIDITY changed: its old UIDs mean nothing any more."""
+        db.execute("DELETE FROM message_location WHERE folder = ?", (folder,))
+
+    def message_row(self, message_id: str, gm_msgid: str | None = None) -> tuple[int, int] | None:
+        """(message row id, thread id) of a message already stored, by Message-ID or Gmail id."""
+        row = self.db.execute(
+            "SELECT id, thread_id FROM message WHERE message_id = ?", (message_id,)
+        ).fetchone()
+        if row is None and gm_msgid is not None:
+            row = self.db.execute(
+                "SELECT id, thread_id FROM message WHERE gm_msgid = ?", (gm_msgid,)
+            ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def add_location(
+        self,
+        db: sqlite3.Connection,
+        folder: str,
+        uidvalidity: int,
+        uid: int,
+        message: int | None,
+        skipped: str | None = None,
+    ) -> None:
+        db.execute(
+            "INSERT OR IGNORE INTO message_location (folder, uidvalidity, uid, message, skipped) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (folder, uidvalidity, uid, message, skipped),
+        )
+
+    def known_uids(self, folder: str, uidvalidity: int) -> set[int]:
+        rows = self.db.execute(
+            "SELECT uid FROM message_location WHERE folder = ? AND uidvalidity = ?",
+            (folder, uidvalidity),
+        )
+        return {row[0] for row in rows}
+
+    def threads_referenced(self, ids: Iterable[str]) -> list[int]:
+        """Threads that already hold (or were told about) any of these Message-IDs, oldest first."""
+        wanted = list(dict.fromkeys(ids))[:MAX_LOOKUP]
+        if not wanted:
+            return []
+        marks = ",".join("?" * len(wanted))
+        rows = self.db.execute(
+            f"SELECT DISTINCT thread_id FROM thread_ref WHERE message_id IN ({marks}) "
+            "ORDER BY thread_id",
+            wanted,
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def thread_by_gmail_id(self, thrid: str) -> int | None:
+        row = self.db.execute("SELECT id FROM thread WHERE gm_thrid = ?", (thrid,)).fetchone()
+        return row[0] if row else None
+
+    def threads_by_subject(self, key: str, since: str) -> list[tuple[int, frozenset[str]]]:
+        """Recent threads with this normalised subject, with the addresses seen in each."""
+        rows = self.db.execute(
+            "SELECT id FROM thread WHERE subject_key = ? AND last_at >= ? ORDER BY id DESC LIMIT 5",
+            (key, since),
+        ).fetchall()
+        found = []
+        for (thread_id,) in rows:
+            people: set[str] = set()
+            for sender, recipients in self.db.execute(
+                "SELECT sender, recipients FROM message WHERE thread_id = ?", (thread_id,)
+            ):
+                people.update(json.loads(recipients))
+                if sender:
+                    people.add(sender)
+            found.append((thread_id, frozenset(people)))
+        return found
+
+    def new_thread(
+        self, db: sqlite3.Connection, subject: str, key: str, gm_thrid: str | None
+    ) -> int:
+        cursor = db.execute(
+            "INSERT INTO thread (subject, subject_key, gm_thrid) VALUES (?, ?, ?)",
+            (subject, key, gm_thrid),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def merge_threads(self, db: sqlite3.Connection, keep: int, others: Iterable[int]) -> None:
+        """One message linked two conversations: everything moves to the oldest thread."""
+        for other in others:
+            if other == keep:
+                continue
+            for table in ("message", "thread_ref", "interview"):
+                db.execute(f"UPDATE {table} SET thread_id = ? WHERE thread_id = ?", (keep, other))
+            db.execute(
+                "UPDATE thread SET job = MAX(job, (SELECT job FROM thread WHERE id = ?)), "
+                "muted = MAX(muted, (SELECT muted FROM thread WHERE id = ?)) WHERE id = ?",
+                (other, other, keep),
+            )
+            db.execute("DELETE FROM thread WHERE id = ?", (other,))
+
+    def add_message(self, db: sqlite3.Connection, message: StoredMessage) -> int:
+        cursor = db.execute(
+            "INSERT INTO message (message_id, gm_msgid, thread_id, date, sender, sender_name, "
+            "recipients, subject, from_me, automatic, kind, note) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                message.message_id,
+                message.gm_msgid,
+                message.thread_id,
+                message.date,
+                message.sender,
+                message.sender_name,
+                json.dumps(sorted(message.recipients)),
+                message.subject,
+                int(message.from_me),
+                int(message.automatic),
+                message.kind,
+                message.note,
+            ),
+        )
+        for ref in (message.message_id, *message.references):
+            db.execute(
+                "INSERT OR IGNORE INTO thread_ref (message_id, thread_id) VALUES (?, ?)",
+                (ref, message.thread_id),
+            )
+        if message.date:
+            db.execute(
+                "UPDATE thread SET first_at = MIN(COALESCE(first_at, ?), ?), "
+                "last_at = MAX(COALESCE(last_at, ?), ?) WHERE id = ?",
+                (message.date, message.date, message.date, message.date, message.thread_id),
+            )
+        return int(cursor.lastrowid or 0)
+
+    def mark_job_thread(self, db: sqlite3.Connection, thread_id: int) -> None:
+        db.execute("UPDATE thread SET job = 1 WHERE id = ?", (thread_id,))
+
+    def is_job_thread(self, thread_id: int) -> bool:
+        row = self.db.execute("SELECT job FROM thread WHERE id = ?", (thread_id,)).fetchone()
+        return bool(row and row[0])
+
+    def counts(self) -> dict[str, int]:
+        queries = {
+            "messages": "SELECT COUNT(*) FROM message",
+            "threads": "SELECT COUNT(*) FROM thread",
+            "job_threads": "SELECT COUNT(*) FROM thread WHERE job = 1",
+            "skipped": "SELECT COUNT(*) FROM message_location WHERE skipped IS NOT NULL",
+            "interviews": "SELECT COUNT(*) FROM interview",
+        }
+        return {name: int(self.db.execute(sql).fetchone()[0]) for name, sql in queries.items()}
+
+    def skipped_messages(self) -> list[tuple[str, int, str]]:
+        rows = self.db.execute(
+            "SELECT folder, uid, skipped FROM message_location WHERE skipped IS NOT NULL "
+            "ORDER BY folder, uid"
+        ).fetchall()
+        return [(row[0], row[1], row[2]) for row in rows]
+
+    # Interviews ----------------------------------------------------------------------------
+
+    def interviews(self) -> list[Interview]:
+        rows = self.db.execute(
+            f"SELECT {_INTERVIEW_COLUMNS} FROM interview ORDER BY COALESCE(start, created_at), id"
+        ).fetchall()
+        return [_interview(row) for row in rows]
+
+    def interview_sources(self, interview_id: int) -> list[tuple[str, str, str]]:
+        rows = self.db.execute(
+            "SELECT source, kind, seen_at FROM interview_source WHERE interview_id = ? "
+            "ORDER BY seen_at",
+            (interview_id,),
+        ).fetchall()
+        return [(row[0], row[1], row[2]) for row in rows]
+
+    def source_seen(self, source: str) -> bool:
+        row = self.db.execute(
+            "SELECT 1 FROM interview_source WHERE source = ?", (source,)
+        ).fetchone()
+        return row is not None
+
+    def save_interview(self, db: sqlite3.Connection, interview: Interview, at: str) -> int:
+        values = (
+            interview.status.value,
+            interview.company,
+            interview.role,
+            interview.start.isoformat() if interview.start else None,
+            interview.end.isoformat() if interview.end else None,
+            json.dumps([p.to_json() for p in interview.interviewers]),
+            interview.meeting_url,
+            interview.location,
+            interview.thread_id,
+            interview.uid,
+            interview.sequence,
+        )
+        if interview.id is None:
+            cursor = db.execute(
+                "INSERT INTO interview (status, company, role, start, end_at, interviewers, "
+                "meeting_url, location, thread_id, uid, sequence, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*values, at, at),
+            )
+            return int(cursor.lastrowid or 0)
+        db.execute(
+            "UPDATE interview SET status = ?, company = ?, role = ?, start = ?, end_at = ?, "
+            "interviewers = ?, meeting_url = ?, location = ?, thread_id = ?, uid = ?, "
+            "sequence = ?, updated_at = ? WHERE id = ?",
+            (*values, at, interview.id),
+        )
+        return interview.id
+
+    def add_interview_source(
+        self, db: sqlite3.Connection, source: str, interview_id: int, kind: str, at: str
+    ) -> None:
+        db.execute(
+            "INSERT OR IGNORE INTO interview_source (source, interview_id, kind, seen_at) "
+            "VALUES (?, ?, ?, ?)",
+            (source, interview_id, kind, at),
+        )
+
+    # Calendars and health ------------------------------------------------------------------
+
+    def calendar_validators(self, source: str) -> dict[str, str]:
+        row = self.db.execute(
+            "SELECT validators FROM calendar_state WHERE source = ?", (source,)
+        ).fetchone()
+        return dict(json.loads(row[0])) if row else {}
+
+    def save_calendar_validators(
+        self, db: sqlite3.Connection, source: str, validators: Mapping[str, str], at: str
+    ) -> None:
+        db.execute(
+            "INSERT INTO calendar_state (source, validators, synced_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (source) DO UPDATE SET validators = excluded.validators, "
+            "synced_at = excluded.synced_at",
+            (source, json.dumps(dict(validators), sort_keys=True), at),
+        )
+
+    def record_ok(self, component: str, at: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO component_status (component, ok_at) VALUES (?, ?) "
+                "ON CONFLICT (component) DO UPDATE SET ok_at = excluded.ok_at",
+                (component, at),
+            )
+
+    def record_error(self, component: str, error: str, at: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO component_status (component, error, error_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (component) DO UPDATE SET error = excluded.error, "
+                "error_at = excluded.error_at",
+                (component, error, at),
+            )
+
+    def component_status(self) -> list[tuple[str, str | None, str | None, str | None]]:
+        rows = self.db.execute(
+            "SELECT component, ok_at, error, error_at FROM component_status ORDER BY component"
+        ).fetchall()
+        return [(row[0], row[1], row[2], row[3]) for row in rows]
+
+
+MAX_LOOKUP = 200
+_INTERVIEW_COLUMNS = (
+    "id, status, company, role, start, end_at, interviewers, meeting_url, location, thread_id, "
+    "uid, sequence"
+)
+
+
+def _interview(row: tuple[Any, ...]) -> Interview:
+    people = tuple(Person(p.get("name"), p.get("email")) for p in json.loads(row[6]))
+    return Interview(
+        id=row[0],
+        status=Status(row[1]),
+        company=row[2],
+        role=row[3],
+        start=datetime.fromisoformat(row[4]) if row[4] else None,
+        end=datetime.fromisoformat(row[5]) if row[5] else None,
+        interviewers=people,
+        meeting_url=row[7],
+        location=row[8],
+        thread_id=row[9],
+        uid=row[10],
+        sequence=row[11],
+    )
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where the sync stopped in one folder."""
+
+    folder: str
+    uidvalidity: int
+    last_uid: int
+    highestmodseq: int | None
+    uidnext: int | None
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    """The metadata kept for one message: enough for threads and the quiet rules, no body."""
+
+    message_id: str
+    gm_msgid: str | None
+    thread_id: int
+    date: str | None
+    sender: str | None
+    sender_name: str
+    recipients: frozenset[str]
+    subject: str
+    from_me: bool
+    automatic: bool
+    kind: str | None
+    note: str
+    references: tuple[str, ...]
 
 
 def _make_private_dir(path: Path) -> None:

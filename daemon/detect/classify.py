@@ -616,6 +616,7 @@ def _event_detection(
             meeting_url=meeting or detection.meeting_url,
             location=None if (meeting or detection.meeting_url) else location,
             uid=event.uid,
+            sequence=event.sequence,
         )
     meeting = links.meeting_url(
         event.urls + links.urls_in(event.description + "\n" + event.location)
@@ -640,6 +641,7 @@ def _event_detection(
         meeting_url=meeting,
         location=None if meeting else _event_location(event),
         uid=event.uid,
+        sequence=event.sequence,
     )
 
 
