@@ -12,17 +12,21 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
 from daemon import __version__, calendars, logs
+from daemon import status as status_report
 from daemon.config import CalendarSource, Config, ConfigError, default_config_path, load_config
 from daemon.detect import classify_calendar, classify_email
+from daemon.durations import parse_duration
+from daemon.engine import Engine
 from daemon.errors import AfterviewError, PermanentError
 from daemon.logs import MaskingFormatter
 from daemon.mail import imap, smtp
 from daemon.model import Detection, Kind
+from daemon.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -72,15 +76,59 @@ def build_parser() -> argparse.ArgumentParser:
     )
     classify.add_argument("files", nargs="+", type=Path, metavar="FILE")
     classify.add_argument("--json", action="store_true", help="one JSON object per line")
-    classify.add_argument(
-        "--now",
-        type=_iso_datetime,
-        default=None,
-        metavar="ISO8601",
-        help="the moment relative dates are read against when a message has no Date header",
+    _add_now(
+        classify, "the moment relative dates are read against when a message has no Date header"
     )
     classify.set_defaults(handler=classify_files)
+    run = commands.add_parser(
+        "run",
+        help="watch the mailbox and calendars (the service); --once for a single pass",
+        description="Sync the watched folders and calendar sources, detect interviews and keep "
+        "them in the state database. Without --once it keeps running: IDLE wakes it when mail "
+        "arrives, and it polls on the configured intervals.",
+    )
+    run.add_argument("--once", action="store_true", help="one full pass, then exit 0")
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="read and detect, but write nothing to the state and send nothing",
+    )
+    _add_now(run, "pretend it is this moment (for trying things out and for tests)")
+    run.add_argument(
+        "--backfill",
+        type=_backfill,
+        default=None,
+        metavar="DURATION",
+        help="how far back to read: '60d', '1y' or 'all' (default: the config's sync.backfill); "
+        "further back than before reads the older mail too",
+    )
+    run.set_defaults(handler=run_daemon)
+    status = commands.add_parser(
+        "status",
+        help="interviews, tracked threads, last sync per folder and source, last error",
+        description="Print what afterview knows from its state database (safe while the "
+        "daemon runs). --json prints the stable document described in the README.",
+    )
+    status.add_argument("--json", action="store_true", help="the JSON document")
+    _add_now(status, "what counts as upcoming (default: now)")
+    status.set_defaults(handler=show_status)
     return parser
+
+
+def _backfill(text: str) -> timedelta:
+    if text.strip().lower() == "all":
+        return timedelta(0)
+    try:
+        found = parse_duration(text, business_days=False)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a duration like '60d', '26w' or '1y', or 'all'; got {text!r}"
+        ) from None
+    return found.clock
+
+
+def _add_now(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument("--now", type=_iso_datetime, default=None, metavar="ISO8601", help=help)
 
 
 def _iso_datetime(text: str) -> datetime:
@@ -141,7 +189,7 @@ def check_config(args: argparse.Namespace, formatter: MaskingFormatter) -> int:
     if not args.connect:
         return 0
     checks: list[tuple[str, Callable[[], str]]] = [
-        ("imap", lambda: _check_imap(config)),
+        ("imap", lambda: _check_imap(config, formatter)),
         ("smtp", lambda: _check_smtp(config)),
     ]
     for index, source in enumerate(config.calendars):
@@ -161,9 +209,9 @@ def check_config(args: argparse.Namespace, formatter: MaskingFormatter) -> int:
     return 1 if failures else 0
 
 
-def _check_imap(config: Config) -> str:
+def _check_imap(config: Config, formatter: MaskingFormatter) -> str:
     where = f"{config.imap.host}:{config.imap.port} ({config.imap.security})"
-    client = imap.connect(config.imap)
+    client = imap.connect(config.imap, on_secret=lambda token: formatter.add_secrets([token]))
     try:
         summary = imap.summarize(client, config.imap)
     finally:
@@ -249,3 +297,53 @@ def _print_table(header: list[str], rows: list[list[str]]) -> None:
             for cell, w in zip(row, widths, strict=False)
         ]
         print("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=False)) + "  " + row[-1])
+
+
+def run_daemon(args: argparse.Namespace, formatter: MaskingFormatter) -> int:
+    config = load(args, formatter)
+    if config is None:
+        return 1
+    now = (lambda: args.now) if args.now is not None else None
+    try:
+        with Store(config.state_dir) as store:
+            known = {cursor.folder: cursor for cursor, _ in store.cursors()}
+            engine = Engine(
+                config,
+                store,
+                now=now,
+                dry_run=args.dry_run,
+                backfill=args.backfill,
+                reach_back=args.backfill is not None and bool(known),
+                on_secret=lambda secret: formatter.add_secrets([secret]),
+            )
+            if args.once:
+                report = engine.run_once()
+                engine.close()
+                for line in report.interviews:
+                    print(line)
+                for error in report.errors:
+                    print(formatter.mask(f"error: {error}"), file=sys.stderr)
+                return 1 if report.errors else 0
+            engine.run()
+    except AfterviewError as exc:
+        print(formatter.mask(f"afterview: {exc}"), file=sys.stderr)
+        return 1
+    return 0
+
+
+def show_status(args: argparse.Namespace, formatter: MaskingFormatter) -> int:
+    config = load(args, formatter)
+    if config is None:
+        return 1
+    try:
+        with Store(config.state_dir).open_read_only() as store:
+            document = status_report.collect(store, args.now or datetime.now(UTC))
+    except AfterviewError as exc:
+        print(formatter.mask(f"afterview: {exc}"), file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(document, indent=2, ensure_ascii=False))
+    else:
+        for line in status_report.render(document):
+            print(formatter.mask(line))
+    return 0

@@ -57,6 +57,8 @@ class MailServer:
     secret: Secret
     ca_file: Path | None
     insecure: bool
+    # XOAUTH2 (Gmail, Microsoft 365): a command printing a fresh access token, run at each login.
+    oauth2_token_command: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -313,6 +315,24 @@ class _Loader:
                 f"'none' would send your password unencrypted to {host}: "
                 "use ssl or starttls, or set insecure: true to allow it",
             )
+        oauth2 = s.value(
+            "oauth2_token_command",
+            None,
+            self._argv,
+            "a command that prints an OAuth2 access token, as a list, "
+            "like [oama, access, you@gmail.com]",
+        )
+        if oauth2 and any(s.has(key) for key in SECRET_KEYS):
+            s.problem(
+                "oauth2_token_command",
+                "give either oauth2_token_command (XOAUTH2) or a password option, not both",
+            )
+        if oauth2 and credentials.writable_by_others(self.path):
+            s.problem(
+                "oauth2_token_command",
+                f"group or others can change {self.shown}, and it names a command to run: "
+                f"run 'chmod 600 {self.shown}'",
+            )
         if insecure:
             self.warnings.append(
                 f"{self.shown}:{s.line_of('insecure')}: {s.key('insecure')}: TLS certificate "
@@ -323,9 +343,11 @@ class _Loader:
             "port": s.integer("port", ports[security], 1, 65535),
             "security": security,
             "username": s.string("username", default_user),
-            "secret": self._secret(s, required=True) or Secret("nowhere", ""),
+            "secret": self._secret(s, required=not s.has("oauth2_token_command"))
+            or Secret("nowhere", ""),
             "ca_file": s.path("ca_file", None),
             "insecure": insecure,
+            "oauth2_token_command": oauth2,
         }
 
     def _imap(self, s: Section, email: str) -> ImapConfig:
@@ -466,7 +488,7 @@ class _Loader:
             if required:
                 s.report(
                     "no password given: expected one of password_command, password_env "
-                    "or password_file"
+                    "or password_file (or oauth2_token_command for XOAUTH2)"
                 )
             return None
         if len(given) > 1:

@@ -12,6 +12,7 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
 
 import imapclient
 from imapclient.exceptions import IMAPClientError
@@ -29,8 +30,15 @@ _NEW_MAIL = (b"EXISTS", b"RECENT")
 
 
 class IdleWatcher:
-    def __init__(self, config: ImapConfig, folder: str, wake: threading.Event) -> None:
+    def __init__(
+        self,
+        config: ImapConfig,
+        folder: str,
+        wake: threading.Event,
+        on_secret: Callable[[str], None] | None = None,
+    ) -> None:
         self.config = config
+        self.on_secret = on_secret
         self.folder = folder
         self.wake = wake
         self._stop = threading.Event()
@@ -49,7 +57,7 @@ class IdleWatcher:
         while not self._stop.is_set():
             client: imapclient.IMAPClient | None = None
             try:
-                client = imap.connect(self.config)
+                client = imap.connect(self.config, on_secret=self.on_secret)
                 if b"IDLE" not in {bytes(c).upper() for c in client.capabilities()}:
                     log.info("the IMAP server has no IDLE: new mail is seen at each poll")
                     self.supported = False

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import ssl
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -18,6 +18,7 @@ import imapclient
 import imapclient.imapclient
 from imapclient.exceptions import IMAPClientError, LoginError
 
+from daemon import credentials
 from daemon.config import ImapConfig, Security
 from daemon.envelope import HEADER_FIELDS
 from daemon.errors import (
@@ -47,8 +48,16 @@ class MailboxSummary:
     sent_found_by: str
 
 
-def connect(config: ImapConfig, timeout: float = TIMEOUT_SECONDS) -> imapclient.IMAPClient:
-    """A logged-in client, or an AfterviewError that says what went wrong in plain words."""
+def connect(
+    config: ImapConfig,
+    timeout: float = TIMEOUT_SECONDS,
+    on_secret: Callable[[str], None] | None = None,
+) -> imapclient.IMAPClient:
+    """A logged-in client, or an AfterviewError that says what went wrong in plain words.
+
+    With `oauth2_token_command` it runs the command for a fresh token at every login (tokens
+    live about an hour) and hands the token to `on_secret` before use, so logs can mask it.
+    """
     where = f"{config.host}:{config.port}"
     context = client_context(config.ca_file, insecure=config.insecure)
     client: imapclient.IMAPClient | None = None
@@ -62,7 +71,16 @@ def connect(config: ImapConfig, timeout: float = TIMEOUT_SECONDS) -> imapclient.
         )
         if config.security is Security.STARTTLS:
             client.starttls(context)
-        client.login(config.username, config.secret.reveal())
+        if config.oauth2_token_command:
+            token = _oauth2_token(config, where)
+            if on_secret is not None:
+                on_secret(token)
+            client.oauth2_login(config.username, token)
+        else:
+            client.login(config.username, config.secret.reveal())
+    except AuthenticationFailed:
+        _close(client)
+        raise
     except LoginError as exc:
         _close(client)
         raise AuthenticationFailed(
@@ -76,6 +94,14 @@ def connect(config: ImapConfig, timeout: float = TIMEOUT_SECONDS) -> imapclient.
         raise ServerUnavailable(f"IMAP server {where}: {network_reason(exc)}") from None
     log.debug("logged in to IMAP %s as %s", where, config.username)
     return client
+
+
+def _oauth2_token(config: ImapConfig, where: str) -> str:
+    command = list(config.oauth2_token_command or ())
+    try:
+        return credentials.from_command(command)
+    except credentials.SecretUnavailable as exc:
+        raise AuthenticationFailed(f"IMAP server {where}: no OAuth2 token: {exc}") from None
 
 
 def summarize(client: imapclient.IMAPClient, config: ImapConfig) -> MailboxSummary:

@@ -161,7 +161,7 @@ ssl = yes
 ssl_cert = <{cert_pem}
 ssl_key = <{key_pem}
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login xoauth2 oauthbearer
 auth_username_format = %Ln
 passdb {{
   driver = passwd-file

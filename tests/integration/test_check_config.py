@@ -165,3 +165,38 @@ calendars: [{type: ics_url, url: "http://127.0.0.1:9/cal.ics"}]
     fails = [line for line in result.stdout.splitlines() if "FAIL" in line]
     assert len(fails) == 3, result.stdout
     assert all("refused" in line.lower() for line in fails), result.stdout
+
+
+def test_imap_xoauth2_with_a_token_command(
+    tmp_path: Path, dovecot: DovecotServer, smtp_server: SubmissionServer, tls_certs: CertBundle
+) -> None:
+    # The harness Dovecot accepts XOAUTH2 and checks the bearer token like a password.
+    token = tmp_path / "token"
+    token.write_text(f"#!/bin/sh\necho '{ALICE_PASSWORD}'\n")
+    token.chmod(0o700)
+    config = write_config(
+        tmp_path / "config.yaml",
+        f"""
+account: {{email: alice@example.test}}
+imap: {{host: 127.0.0.1, port: {dovecot.imaps_port}, username: alice,
+        oauth2_token_command: [{token}], ca_file: {tls_certs.ca_pem}}}
+smtp: {{host: 127.0.0.1, port: {smtp_server.tls_port}, security: ssl, username: alice,
+        password_env: PW, ca_file: {tls_certs.ca_pem}}}
+""",
+    )
+    log_before = dovecot.layout.log_file.read_text(errors="replace")
+    result = afterview(
+        "--config", str(config), "--log-level", "debug", "check-config", "--connect",
+        env={"PW": ALICE_PASSWORD},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "imap  ok" in result.stdout
+    logins = dovecot.layout.log_file.read_text(errors="replace")[len(log_before) :]
+    assert "method=XOAUTH2" in logins
+    assert ALICE_PASSWORD not in result.stdout + result.stderr
+
+    token.write_text("#!/bin/sh\necho 'token endpoint unreachable' >&2\nexit 3\n")
+    result = afterview("--config", str(config), "check-config", "--connect", env={"PW": "x"})
+    imap_line = next(line for line in result.stdout.splitlines() if line.startswith("imap"))
+    assert "FAIL" in imap_line and "no OAuth2 token" in imap_line
+    assert "exited with status 3: token endpoint unreachable" in imap_line

@@ -134,7 +134,10 @@ def minimal(tmp_path: Path) -> Config:
 
 DURATION = "a duration like '90s', '15m', '2h', '3d' or '5 business days'"
 CLOCK = "a duration like '90s', '15m', '2h' or '3d'"
-NO_PASSWORD = "no password given: expected one of password_command, password_env or password_file"
+NO_PASSWORD = (
+    "no password given: expected one of password_command, password_env or password_file "
+    "(or oauth2_token_command for XOAUTH2)"
+)
 NOT_A_MAPPING = "expected a mapping of sections (account, imap, smtp, ...), got"
 
 BAD_INPUTS = [
@@ -332,6 +335,23 @@ BAD_INPUTS = [
             "got a list (the command is empty)"
         ],
         id="password-command-empty",
+    ),
+    pytest.param(
+        flow(imap=imap("", secret="oauth2_token_command: [oama, access], password: 'pw-Value-1'")),
+        [
+            "2: imap.oauth2_token_command: give either oauth2_token_command (XOAUTH2) or a "
+            "password option, not both"
+        ],
+        id="oauth2-and-password",
+    ),
+    pytest.param(
+        flow(imap=imap("", secret="oauth2_token_command: []")),
+        [
+            "2: imap.oauth2_token_command: expected a command that prints an OAuth2 access "
+            "token, as a list, like [oama, access, you@gmail.com], got a list (the command "
+            "is empty)"
+        ],
+        id="oauth2-command-not-a-list",
     ),
     pytest.param(
         flow(imap=imap("", secret="password_env: AV_TEST_UNSET_PW")),
