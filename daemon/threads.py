@@ -42,15 +42,20 @@ _GENERIC = {
 }
 
 
-def subject_key(subject: str) -> str:
-    """The subject without reply/forward prefixes, case and spacing: "Re: AW: Interview  X"."""
+def strip_prefixes(subject: str) -> str:
+    """The subject without "Re:", "AW:", "Fwd:" or list tags, in its own case and spacing."""
     text = subject
     for _ in range(10):
         stripped = _PREFIX.sub("", text, count=1)
         if stripped == text:
             break
         text = stripped
-    return _SPACE.sub(" ", text).strip().lower()[:200]
+    return text.strip()
+
+
+def subject_key(subject: str) -> str:
+    """The subject without reply/forward prefixes, case and spacing: "Re: AW: Interview  X"."""
+    return _SPACE.sub(" ", strip_prefixes(subject)).lower()[:200]
 
 
 def is_reply(subject: str) -> bool:

@@ -1,0 +1,233 @@
+"""Drafted notes: templates (Jinja2) filled in for one interview and one recipient, as email.
+
+Built-in templates cover the thank-you and the two check-ins; a `templates_dir` with
+`thank_you.txt`, `check_in.txt` or `second_check_in.txt` replaces them (rendered in Jinja2's
+sandbox, since the file is the user's). Every header value is folded to one line, so a name or a
+subject read from someone's mail can never add a header or a recipient.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formataddr, make_msgid
+from pathlib import Path
+
+import jinja2
+import jinja2.sandbox
+
+from daemon.model import Person
+from daemon.plan import StepKind
+from daemon.threads import strip_prefixes
+
+WIDTH = 72
+MAX_HEADER_CHARS = 300
+TEMPLATE_FILES = {
+    StepKind.THANK_YOU: "thank_you.txt",
+    StepKind.CHECK_IN: "check_in.txt",
+    StepKind.SECOND_CHECK_IN: "second_check_in.txt",
+}
+BUILT_IN = {
+    StepKind.THANK_YOU: """\
+Hi {{ greeting_name }},
+
+Thank you for taking the time to speak with me {{ when_phrase }} about the {{ role_phrase }}.
+{%- if notes %} {{ notes }}{% endif %} I enjoyed our conversation and I am even more \
+interested in joining {{ company or "the team" }}.
+
+Please let me know if there is anything else I can share.
+
+Best regards,
+{{ signature or user_name }}
+""",
+    StepKind.CHECK_IN: """\
+Hi {{ greeting_name }},
+
+I hope you are well. I wanted to follow up on my interview {{ when_phrase }} for the \
+{{ role_phrase }}{% if company %} at {{ company }}{% endif %}.\
+{% if notes %} {{ notes }}{% endif %} \
+Could you share where things stand and what the next steps and timeline look like?
+
+Thank you again for your time.
+
+Best regards,
+{{ signature or user_name }}
+""",
+    StepKind.SECOND_CHECK_IN: """\
+Hi {{ greeting_name }},
+
+I am following up once more on the {{ role_phrase }}{% if company %} at {{ company }}{% endif %}. \
+I remain very interested, and would be grateful for any update on the process.\
+{% if notes %} {{ notes }}{% endif %}
+
+Best regards,
+{{ signature or user_name }}
+""",
+}
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class ThreadContext:
+    """The conversation a note answers, when there is one."""
+
+    subject: str
+    last_message_id: str | None
+    references: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DraftInput:
+    kind: StepKind
+    recipients: tuple[Person, ...]
+    company: str | None
+    role: str | None
+    interview_start: datetime | None
+    user: Person  # the account's name and address
+    signature: str
+    notes: str = ""
+    thread: ThreadContext | None = None
+
+
+@dataclass(frozen=True)
+class Draft:
+    kind: StepKind
+    recipients: tuple[Person, ...]
+    subject: str
+    body: str
+    message_id: str  # fixed when the draft is made, kept for every send attempt
+    in_reply_to: str | None
+    references: tuple[str, ...]
+
+    def message(
+        self, sender: Person, extra_headers: Sequence[tuple[str, str]] = ()
+    ) -> EmailMessage:
+        """The email as it will be sent: one line per header, plain text, UTF-8."""
+        message = EmailMessage(policy=SMTP)
+        message["From"] = _address(sender)
+        message["To"] = ", ".join(_address(p) for p in self.recipients)
+        message["Subject"] = one_line(self.subject)
+        message["Message-ID"] = f"<{self.message_id}>"
+        if self.in_reply_to:
+            message["In-Reply-To"] = f"<{one_line(self.in_reply_to)}>"
+        if self.references:
+            message["References"] = " ".join(f"<{one_line(r)}>" for r in self.references)
+        for name, value in extra_headers:
+            message[name] = one_line(value)
+        message.set_content(self.body, charset="utf-8", cte="quoted-printable")
+        return message
+
+
+class Templates:
+    """The built-in templates, or the user's from `templates_dir`; checked once at start."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self._environment = jinja2.sandbox.SandboxedEnvironment(
+            undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True
+        )
+        self._templates: dict[StepKind, jinja2.Template] = {}
+        for kind, text in BUILT_IN.items():
+            if folder is not None and (folder / TEMPLATE_FILES[kind]).is_file():
+                text = (folder / TEMPLATE_FILES[kind]).read_text(encoding="utf-8")
+            self._templates[kind] = self._environment.from_string(text)
+
+    def render(self, kind: StepKind, variables: dict[str, object]) -> str:
+        return self._templates[kind].render(**variables)
+
+
+def make_draft(found: DraftInput, templates: Templates, zone: tzinfo, now: datetime) -> Draft:
+    names = [p.name for p in found.recipients if p.name]
+    variables: dict[str, object] = {
+        "interviewer_name": ", ".join(names),
+        "greeting_name": _greeting(found.recipients),
+        "company": found.company or "",
+        "role": found.role or "",
+        "role_phrase": f"{found.role} role" if found.role else "role",
+        "date": _date(found.interview_start, zone),
+        "when_phrase": _when_phrase(found.interview_start, zone, now),
+        "user_name": found.user.name or "",
+        "signature": found.signature.strip(),
+        "notes": one_line(found.notes),
+    }
+    body = wrap(templates.render(found.kind, variables))
+    domain = (found.user.email or "afterview.invalid").rsplit("@", 1)[-1]
+    message_id = make_msgid(idstring="afterview", domain=domain).strip("<>")
+    if found.thread is not None:
+        base = one_line(strip_prefixes(found.thread.subject))
+        subject = f"Re: {base}" if base else _fresh_subject(found)
+        in_reply_to = found.thread.last_message_id
+        references = tuple(found.thread.references[-20:])
+        if in_reply_to and in_reply_to not in references:
+            references = (*references, in_reply_to)
+    else:
+        subject, in_reply_to, references = _fresh_subject(found), None, ()
+    return Draft(
+        kind=found.kind,
+        recipients=found.recipients,
+        subject=one_line(subject),
+        body=body,
+        message_id=message_id,
+        in_reply_to=in_reply_to,
+        references=references,
+    )
+
+
+def one_line(text: str) -> str:
+    """A header-safe value: no CR, LF or other line breaks, bounded."""
+    return _SPACE.sub(" ", text).strip()[:MAX_HEADER_CHARS]
+
+
+def wrap(text: str) -> str:
+    """Wrap prose paragraphs at WIDTH; short lines (greetings, signatures) stay as they are."""
+    out = []
+    for line in text.splitlines():
+        if len(line) <= WIDTH:
+            out.append(line.rstrip())
+        else:
+            out.extend(textwrap.wrap(line, WIDTH, break_long_words=False, break_on_hyphens=False))
+    return "\n".join(out).strip("\n") + "\n"
+
+
+def _address(person: Person) -> str:
+    return formataddr((one_line(person.name or ""), one_line(person.email or "")))
+
+
+def _greeting(recipients: tuple[Person, ...]) -> str:
+    firsts = [p.name.split()[0] for p in recipients if p.name and p.name.split()]
+    if not firsts:
+        return "there"
+    if len(firsts) == 1:
+        return firsts[0]
+    return ", ".join(firsts[:-1]) + " and " + firsts[-1]
+
+
+def _date(start: datetime | None, zone: tzinfo) -> str:
+    if start is None:
+        return ""
+    local = start.astimezone(zone)
+    return f"{local:%A}, {local.day} {local:%B %Y}"
+
+
+def _when_phrase(start: datetime | None, zone: tzinfo, now: datetime) -> str:
+    if start is None:
+        return "recently"
+    local, today = start.astimezone(zone).date(), now.astimezone(zone).date()
+    if local == today:
+        return "today"
+    if (today - local).days == 1:
+        return "yesterday"
+    if 0 < (today - local).days < 7:
+        return f"on {start.astimezone(zone):%A}"
+    return f"on {_date(start, zone)}"
+
+
+def _fresh_subject(found: DraftInput) -> str:
+    what = f"{found.role} interview" if found.role else "our interview"
+    if found.kind is StepKind.THANK_YOU:
+        return f"Thank you - {what}"
+    return f"Following up on {what}"
