@@ -1,0 +1,256 @@
+"""Approval replies: the command from the reply's own text, and one test per acceptance rule."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from daemon.approval import (
+    Action,
+    PendingApproval,
+    check,
+    find_approval,
+    new_token,
+    parse_command,
+    read_reply,
+    request_message_id,
+    request_text,
+    subject_tag,
+    token_digest,
+)
+
+NOW = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
+TOKEN = new_token()
+PENDING = PendingApproval(
+    TOKEN.digest,
+    draft_id=7,
+    draft_version=1,
+    current_version=1,
+    expires_at=NOW + timedelta(hours=72),
+    used=False,
+)
+APPROVERS = ("carol@example.test",)
+REQUEST_ID = request_message_id(TOKEN.value, "example.test")
+
+
+def reply(
+    body: str = "SEND\n",
+    *,
+    headers: str = "",
+    sender: str = "Carol <carol@example.test>",
+    subject: str = "Re: [afterview] Send? Thank-you note",
+) -> bytes:
+    text = (
+        f"From: {sender}\r\nTo: carol@example.test\r\nSubject: {subject}\r\n"
+        f"Message-ID: <r{abs(hash(body + headers))}@example.test>\r\n"
+        f"In-Reply-To: <{REQUEST_ID}>\r\nReferences: <{REQUEST_ID}>\r\n{headers}"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+        f"{body}\r\n\r\nOn Fri, Dec 4, 2026 at 9:00 AM Carol <carol@example.test> wrote:\r\n"
+        "> ---- reply above this line ----\r\n> SEND           send it as it is\r\n"
+    )
+    return text.encode()
+
+
+def verdict(
+    raw: bytes,
+    approval: PendingApproval | None = PENDING,
+    *,
+    authserv: str | None = None,
+    now: datetime = NOW,
+) -> tuple[bool, str]:
+    found = read_reply(raw)
+    result = check(found, approval, approvers=APPROVERS, trusted_authserv_id=authserv, now=now)
+    return result.accepted, result.reason
+
+
+# -- the command ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "action", "text"),
+    [
+        ("SEND", Action.SEND, ""),
+        ("send.", Action.SEND, ""),
+        (
+            "SEND\nHi Dana,\nthank you so much!\n\nCarol",
+            Action.SEND,
+            "Hi Dana,\nthank you so much!\n\nCarol",
+        ),
+        ("SKIP", Action.SKIP, ""),
+        ("NOTES mention the robotics demo", Action.NOTES, "mention the robotics demo"),
+        ("Thanks", Action.UNCLEAR, ""),
+        ("", Action.UNCLEAR, ""),
+        ("Please SEND it", Action.UNCLEAR, ""),
+    ],
+)
+def test_commands_come_from_the_first_line(body: str, action: Action, text: str) -> None:
+    command = parse_command(body + "\n\nOn Fri, Dec 4 Carol wrote:\n> SEND\n")
+    assert command.action is action
+    assert command.text == text
+
+
+def test_a_reply_that_only_quotes_send_does_nothing() -> None:
+    quoted = "\n\n> ---- reply above this line ----\n> SEND  send it as it is\n"
+    assert parse_command("Thanks!" + quoted).action is Action.UNCLEAR
+    assert parse_command(quoted).action is Action.UNCLEAR
+    outlook = "\n________________________________\nFrom: Carol\nSent: Friday\n\nSEND\n"
+    assert parse_command("ok" + outlook).action is Action.UNCLEAR
+    german = "\n\nAm Fr., 4. Dez. 2026 um 09:00 schrieb Carol <c@x>:\nSEND\n"
+    assert parse_command(german).action is Action.UNCLEAR
+
+
+def test_snooze_is_bounded_and_send_to_takes_one_address() -> None:
+    assert parse_command("SNOOZE 4h").snooze == timedelta(hours=4)
+    assert parse_command("snooze 2d").snooze == timedelta(days=2)
+    assert parse_command("SNOOZE 30d").action is Action.UNCLEAR
+    assert parse_command("SNOOZE soon").action is Action.UNCLEAR
+    command = parse_command("SEND to Dana.Lee@Lumen.example")
+    assert command.action is Action.SEND and command.send_to == "dana.lee@lumen.example"
+    assert parse_command("SEND to a@b.example, c@d.example").action is Action.UNCLEAR
+
+
+# -- the rules, one test each -------------------------------------------------------------------
+
+
+def test_a_proper_reply_is_accepted() -> None:
+    assert verdict(reply()) == (True, "accepted")
+
+
+def test_exactly_one_from_mailbox() -> None:
+    two = "Carol <carol@example.test>, Mallory <carol@example.test>"
+    assert verdict(reply(sender=two)) == (False, "the reply has 2 From addresses, not one")
+
+
+def test_the_sender_must_be_an_approver() -> None:
+    assert verdict(reply(sender="dana.lee@lumen.example")) == (
+        False,
+        "dana.lee@lumen.example is not an approver",
+    )
+
+
+def test_the_token_resolves_from_the_plus_address_the_references_or_the_subject() -> None:
+    plus = (
+        reply()
+        .replace(b"To: carol@example.test", f"To: carol+av-{TOKEN.value}@example.test".encode())
+        .replace(REQUEST_ID.encode(), b"other@example.test")
+    )
+    assert find_approval(read_reply(plus), [PENDING]) == PENDING
+    by_subject = reply(subject=f"Re: Send? {subject_tag(TOKEN.value)}").replace(
+        REQUEST_ID.encode(), b"other@example.test"
+    )
+    assert find_approval(read_reply(by_subject), [PENDING]) == PENDING
+    assert find_approval(read_reply(reply()), [PENDING]) == PENDING  # Exchange: no plus address
+    nothing = reply().replace(REQUEST_ID.encode(), b"other@example.test")
+    assert find_approval(read_reply(nothing), [PENDING]) is None
+    assert verdict(nothing, None) == (False, "no live approval token in the reply")
+
+
+def test_a_guessed_token_matches_nothing() -> None:
+    guess = new_token()
+    assert guess.digest != TOKEN.digest and len(TOKEN.value) >= 32  # 192 bits, urlsafe
+    forged = reply().replace(TOKEN.value.encode(), guess.value.encode())
+    assert find_approval(read_reply(forged), [PENDING]) is None
+    assert token_digest(TOKEN.value) == PENDING.token_digest
+
+
+def test_a_used_token_does_not_act_twice() -> None:
+    assert verdict(reply(), replace(PENDING, used=True)) == (
+        False,
+        "the approval token was already used",
+    )
+
+
+def test_an_expired_request_does_not_act() -> None:
+    assert verdict(reply(), now=PENDING.expires_at) == (False, "the approval request has expired")
+
+
+def test_a_token_for_an_older_version_cannot_approve_the_new_one() -> None:
+    assert verdict(reply(), replace(PENDING, current_version=2))[1].startswith("the draft changed")
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        "Auto-Submitted: auto-replied\r\n",
+        "X-Autoreply: yes\r\n",
+        "X-Autorespond: vacation\r\n",
+        "Precedence: bulk\r\n",
+        "Precedence: auto_reply\r\n",
+        "Return-Path: <>\r\n",
+        "List-Id: <jobs.lists.example>\r\n",
+    ],
+)
+def test_automatic_replies_never_act(headers: str) -> None:
+    accepted, reason = verdict(reply(headers=headers))
+    assert not accepted and reason.startswith("an automatic reply")
+
+
+def test_out_of_office_subjects_and_robot_senders_never_act() -> None:
+    assert not verdict(reply(subject="Out of Office: Re: [afterview] Send?"))[0]
+    assert not verdict(reply(subject="Automatische Antwort: Send?"))[0]
+    assert not verdict(reply(subject="Réponse automatique : absent"))[0]
+    # X-Auto-Response-Suppress alone (Outlook puts it on many mails) is not automatic.
+    assert verdict(reply(headers="X-Auto-Response-Suppress: All\r\n")) == (True, "accepted")
+
+
+def test_afterview_s_own_mail_coming_back_never_acts() -> None:
+    assert verdict(reply(headers="X-Afterview: approval\r\n")) == (
+        False,
+        "afterview's own mail came back",
+    )
+
+
+def test_authentication_results_from_the_trusted_server() -> None:
+    fail = (
+        "Authentication-Results: mx.example.test; dkim=fail header.d=example.test; dmarc=fail\r\n"
+    )
+    assert verdict(reply(headers=fail), authserv="mx.example.test") == (
+        False,
+        "DMARC failed for example.test",
+    )
+    # A forged "pass" below the real "fail" is still a fail: only the topmost counts.
+    forged = fail + "Authentication-Results: mx.example.test; dmarc=pass\r\n"
+    assert not verdict(reply(headers=forged), authserv="mx.example.test")[0]
+    passed = "Authentication-Results: mx.example.test; dkim=pass header.d=example.test\r\n"
+    assert verdict(reply(headers=passed), authserv="mx.example.test")[0]
+    # Another server's verdict, or no configured id, is neutral.
+    assert verdict(
+        reply(headers=fail.replace("mx.example.test", "evil.example")), authserv="mx.example.test"
+    )[0]
+    assert verdict(reply(headers=fail))[0]
+    garbage = "Authentication-Results: mx.example.test; ((((\x00;;;\r\n"
+    assert verdict(reply(headers=garbage), authserv="mx.example.test") == (
+        False,
+        "the trusted Authentication-Results header cannot be read",
+    )
+
+
+def test_an_unclear_reply_from_an_approver_is_refused_with_the_reason() -> None:
+    accepted, reason = verdict(reply("Looks good to me"))
+    assert not accepted and "is not SEND, SKIP, SNOOZE or NOTES" in reason
+
+
+def test_hostile_mime_never_raises() -> None:
+    for raw in (b"", b"\xff\xfe" * 1000, b"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x"):
+        found = read_reply(raw)
+        assert found.command.action is Action.UNCLEAR
+
+
+def test_the_request_shows_the_draft_and_how_to_answer() -> None:
+    text = request_text(
+        token=TOKEN.value,
+        what="Thank-you note to Dana Lee (Lumen Labs)",
+        why="Your interview ended an hour ago.",
+        recipients=[],
+        note_subject="Thank you",
+        note_body="Hi Dana,\n",
+        expires="on Monday",
+    )
+    assert text.subject.endswith(subject_tag(TOKEN.value))
+    assert text.body.startswith("---- reply above this line ----")
+    assert "SEND to someone@company.com" in text.body and "Hi Dana," in text.body
+    # A reply that quotes the whole request still has no command.
+    quoted = "Thanks\n\n" + "".join(f"> {line}\n" for line in text.body.splitlines())
+    assert parse_command(quoted).action is Action.UNCLEAR
