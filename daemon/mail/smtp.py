@@ -1,9 +1,19 @@
-"""SMTP adapter (aiosmtplib): connect and authenticate; sending lands with the outbox."""
+"""SMTP adapter (aiosmtplib): log in, and send one message step by step.
+
+`send` knows which phase failed, because the outbox's safety depends on it: a failure before the
+message data was handed over, or an explicit reply code to it, means "not sent"; a lost
+connection or a timeout after the data went out means "unknown" and is never retried blindly.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import logging
 import ssl
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
 
 import aiosmtplib
 
@@ -66,3 +76,101 @@ def _root_cause(exc: BaseException) -> BaseException:
     while exc.__cause__ is not None:
         exc = exc.__cause__
     return exc
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    RETRY = "retry"  # not sent, and worth trying again (4xx, connection trouble before DATA)
+    FAILED = "failed"  # not sent, refused for good (5xx)
+    UNKNOWN = "unknown"  # the data went out and the answer was lost: maybe delivered
+
+
+@dataclass(frozen=True)
+class SendResult:
+    outcome: Outcome
+    detail: str
+    accepted: tuple[str, ...] = ()
+    refused: dict[str, str] = field(default_factory=dict)  # recipient -> the server's reply
+
+
+async def send(
+    config: SmtpConfig,
+    sender: str,
+    recipients: Sequence[str],
+    message: bytes,
+    *,
+    before_data: Callable[[], None] = lambda: None,
+    token: str | None = None,
+    timeout: float = TIMEOUT_SECONDS,
+) -> SendResult:
+    """Send one message. `before_data` runs (and may commit state) just before DATA."""
+    where = f"{config.host}:{config.port}"
+    smtp = client(config, timeout)
+    phase = "connect"
+    raw_socket = None
+    try:
+        await smtp.connect()
+        if smtp.transport is not None:
+            raw_socket = smtp.transport.get_extra_info("socket")
+        phase = "login"
+        if token is not None:
+            await _xoauth2(smtp, config.username, token)
+        else:
+            await smtp.login(config.username, config.secret.reveal())
+        phase = "envelope"
+        await smtp.mail(sender)
+        accepted, refused = [], {}
+        for recipient in recipients:
+            try:
+                await smtp.rcpt(recipient)
+                accepted.append(recipient)
+            except aiosmtplib.SMTPRecipientRefused as exc:
+                refused[recipient] = f"{exc.code} {exc.message}"
+        if not accepted:
+            transient = any(reply.startswith("4") for reply in refused.values())
+            outcome = Outcome.RETRY if transient else Outcome.FAILED
+            return SendResult(outcome, f"every recipient was refused: {refused}", (), refused)
+        before_data()
+        phase = "data"
+        response = await smtp.data(message)
+        detail = f"{response.code} {response.message}".strip()
+        return SendResult(Outcome.SENT, detail, tuple(accepted), refused)
+    except aiosmtplib.SMTPAuthenticationError as exc:
+        raise AuthenticationFailed(
+            f"SMTP server {where} refused the login for {config.username}: {exc.code} {exc.message}"
+        ) from None
+    except aiosmtplib.SMTPResponseException as exc:
+        # The server answered with a code: whatever the phase, it did not take the message.
+        outcome = Outcome.RETRY if 400 <= exc.code < 500 else Outcome.FAILED
+        return SendResult(outcome, f"{phase}: {exc.code} {exc.message}")
+    except (aiosmtplib.SMTPException, TimeoutError, OSError, ssl.SSLError) as exc:
+        cause = _root_cause(exc)
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            raise CertificateRejected(describe_verification_error(cause, where)) from None
+        reason = f"{phase}: {network_reason(exc)}"
+        if phase == "data":
+            return SendResult(Outcome.UNKNOWN, reason)
+        return SendResult(Outcome.RETRY, reason)
+    finally:
+        await _disconnect(smtp, raw_socket)
+
+
+async def _xoauth2(smtp: aiosmtplib.SMTP, username: str, token: str) -> None:
+    blob = base64.b64encode(f"user={username}\x01auth=Bearer {token}\x01\x01".encode()).decode()
+    response = await smtp.execute_command(b"AUTH", b"XOAUTH2", blob.encode())
+    if response.code != 235:
+        raise aiosmtplib.SMTPAuthenticationError(response.code, response.message)
+
+
+async def _disconnect(smtp: aiosmtplib.SMTP, raw_socket: object) -> None:
+    """QUIT, and wait until the socket is really closed (aiosmtplib does not wait for TLS)."""
+    if smtp.is_connected:
+        try:
+            await smtp.quit()
+        except (aiosmtplib.SMTPException, OSError, TimeoutError):
+            smtp.close()
+    fileno = getattr(raw_socket, "fileno", None)
+    for _ in range(200):
+        if fileno is None or fileno() == -1:
+            break
+        await asyncio.sleep(0.01)

@@ -1,0 +1,95 @@
+"""Sending one message through the real SMTP server: each phase's failure is told apart."""
+
+from __future__ import annotations
+
+import asyncio
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+import pytest
+
+from daemon.config import Security, SmtpConfig
+from daemon.credentials import Secret
+from daemon.mail.smtp import Outcome, SendResult, send
+from tests.harness import CertBundle, SubmissionServer
+
+pytestmark = pytest.mark.integration
+
+
+def config(server: SubmissionServer, certs: CertBundle) -> SmtpConfig:
+    return SmtpConfig(
+        host=server.host, port=server.starttls_port, security=Security.STARTTLS,
+        username="alice", secret=Secret("test", "alice-Secret-1"), ca_file=certs.ca_pem,
+        insecure=False, saves_sent_copy=False,
+    )  # fmt: skip
+
+
+def message() -> tuple[str, bytes]:
+    mail = EmailMessage()
+    mail["From"] = "alice@example.test"
+    mail["To"] = "bob@example.test"
+    mail["Subject"] = "Thank you"
+    msgid = make_msgid(domain="example.test")
+    mail["Message-ID"] = msgid
+    mail.set_content("Hi Bob,\n")
+    return msgid, mail.as_bytes()
+
+
+def run(server: SubmissionServer, certs: CertBundle, calls: list[str]) -> SendResult:
+    _, raw = message()
+    return asyncio.run(
+        send(config(server, certs), "alice@example.test", ["bob@example.test"], raw,
+             before_data=lambda: calls.append("data"))
+    )  # fmt: skip
+
+
+def test_a_message_is_sent_and_the_data_phase_announced(
+    smtp_server: SubmissionServer, tls_certs: CertBundle
+) -> None:
+    calls: list[str] = []
+    result = run(smtp_server, tls_certs, calls)
+    assert result.outcome is Outcome.SENT and result.accepted == ("bob@example.test",)
+    assert calls == ["data"]
+    assert len(smtp_server.messages()) == 1
+
+
+@pytest.mark.parametrize(
+    ("code", "outcome"),
+    [(451, Outcome.RETRY), (452, Outcome.RETRY), (550, Outcome.FAILED), (554, Outcome.FAILED)],
+)
+def test_a_reply_code_to_the_data_means_not_sent(
+    smtp_server: SubmissionServer, tls_certs: CertBundle, code: int, outcome: Outcome
+) -> None:
+    smtp_server.faults.fail_next(code)
+    result = run(smtp_server, tls_certs, [])
+    assert result.outcome is outcome and str(code) in result.detail
+    assert smtp_server.messages() == []
+
+
+def test_a_connection_lost_after_the_final_dot_is_unknown(
+    smtp_server: SubmissionServer, tls_certs: CertBundle
+) -> None:
+    smtp_server.faults.drop_next(deliver=True)
+    result = run(smtp_server, tls_certs, [])
+    assert result.outcome is Outcome.UNKNOWN
+    assert len(smtp_server.messages()) == 1  # it did arrive: retrying would duplicate it
+
+
+def test_trouble_before_the_data_is_a_retry(tls_certs: CertBundle) -> None:
+    closed = SmtpConfig(
+        host="127.0.0.1", port=9, security=Security.SSL, username="alice",
+        secret=Secret("test", "x"), ca_file=tls_certs.ca_pem, insecure=False,
+        saves_sent_copy=False,
+    )  # fmt: skip
+    calls: list[str] = []
+    _, raw = message()
+    result = asyncio.run(
+        send(
+            closed,
+            "alice@example.test",
+            ["bob@example.test"],
+            raw,
+            before_data=lambda: calls.append("data"),
+        )
+    )
+    assert result.outcome is Outcome.RETRY and calls == []
