@@ -10,12 +10,12 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any, TypeVar
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta, tzinfo
 
-from daemon.detect import cues, ics, links, mime, people, when, zones
+from daemon.detect import cues, details, events, ics, links, mime, people, region, timing, when
 from daemon.detect.company import find_company, is_agency, is_freemail
+from daemon.detect.events import classify_calendar as classify_calendar  # callers import it here
 from daemon.detect.fastre import Pattern
 from daemon.detect.text import language, split_quoted
 from daemon.model import Detection, Kind, Person
@@ -67,67 +67,32 @@ _TAKES_PART = Pattern(
     r"und mir|y yo)\b",
     re.IGNORECASE,
 )
-_AND_I = Pattern(r"\b\w+ and i (?:will|would|'ll|are|look)\b", re.IGNORECASE)  # "Lena and I will"
-_ARRIVAL = re.compile(
-    r"\b(?:arriv\w*|check(?:-| )?in|be there|report to|reception|doors open|ankommen|ankunft|"
-    r"seien sie|empfang|arriv[ée]e|accueil|pr[ée]sentez-vous|llegada|llegar|recepci[óo]n|"
-    r"pres[ée]ntate)\b[^.\n]{0,40}$",
+# The writer arranges the interview and says so: "I'm coordinating your schedule".
+_COORDINATES = Pattern(
+    r"\b(?:i(?:'m| am| will be|'ll be)? coordinating|i coordinate|i(?:'m| am) (?:the|your) "
+    r"(?:\w+ )?coordinator|je coordonne|ich koordiniere|coordino)\b",
     re.IGNORECASE,
 )
+_AND_I = Pattern(r"\b\w+ and i (?:will|would|'ll|are|look)\b", re.IGNORECASE)  # "Lena and I will"
 _OUTLOOK_MEETING = re.compile(
     r"^\s*(?:\*~)+\*?\s*$|^when:.*\n\s*where:", re.IGNORECASE | re.MULTILINE
 )
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n{2,}|\n(?=\s*[-*•])")
 # Around a time, words that say it is the old plan ("from 3pm", "Former:", "geplant war")
 # or the new one ("Updated:", "neuer Termin", "nueva fecha").
-_OLD_BEFORE = re.compile(
+_OLD_BEFORE = Pattern(
     r"(?:from|instead of|originally|previously|former(?:ly)?|old|was|statt|anstatt|anstelle|"
     r"bisher|von|au lieu d[eu]|initialement|ancien(?:ne)?|prévu|en lugar de|en vez de|"
     r"originalmente|inicialmente|anterior|previsto)\W{0,3}(?:\w+\W{1,3}){0,6}$",
     re.IGNORECASE,
 )
-_OLD_AFTER = re.compile(
+_OLD_AFTER = Pattern(
     r"^\W{0,3}(?:[\w.]+\W{1,3}){0,4}?(?:geplant war|vorgesehen war|was (?:scheduled|planned|booked)|"
     r"[ée]tait pr[ée]vu|estaba (?:prevista|programada|agendada))",
     re.IGNORECASE,
 )
-_NEW_BEFORE = re.compile(
+_NEW_BEFORE = Pattern(
     r"(?:new|updated|now|neue[nr]?|nouvel(?:le)?|nueva|nuevo|ahora|maintenant|jetzt|moved to|"
     r"to)\W{0,3}(?:\w+\W{1,3}){0,6}$",
-    re.IGNORECASE,
-)
-_ROLE = (
-    Pattern(
-        r"\bfor (?:the|our|a|an) ([A-Z][\w/&+#.-]*(?: [\w/&+#().-]+){0,6}?) (?:position|role|opening)\b"
-    ),
-    Pattern(
-        r"\b(?:position|role|job title|stelle|poste|puesto)\s*:\s*([^\n]{3,80})", re.IGNORECASE
-    ),
-    Pattern(r"\b(?:als|as an?|as)\s+([A-Z][\w/&+#.-]*(?: [A-Z(][\w/&+#().-]*){0,5})\b"),
-    Pattern(r"\bpour le poste d[e']\s*([^\n,.]{3,80}?)(?:\s+(?:chez|au sein)|[,.\n])"),
-    Pattern(
-        r"\bpara (?:el|la) (?:puesto|posición|vacante) de\s+([^\n,.]{3,80}?)(?:\s+en\s|[,.\n])"
-    ),
-    Pattern(
-        r"\b(?:position|stelle) (?:als|as)\s+([^\n,.]{3,80}?)(?:\s+(?:bei|at)\s|[,.\n])",
-        re.IGNORECASE,
-    ),
-)
-_ADDRESS_LABEL = re.compile(
-    r"^\s*\**(?:address|location|venue|where|adresse|ort|anschrift|lieu|direcci[óo]n|ubicaci[óo]n|"
-    r"lugar)\**\s*:\**\s*(.{5,160})$",
-    re.IGNORECASE | re.MULTILINE,
-)
-_STREET = re.compile(
-    r"^\s*(.{0,60}?\b(?:\d{1,5}\s+[A-Z][\w.' -]+\s(?:street|st\.|avenue|ave\.?|road|rd\.|boulevard|blvd|"
-    r"way|lane|drive|place|square)|[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|platz|allee|ring)\s+\d+|"
-    r"\d{1,4},?\s+(?:rue|avenue|boulevard|place|quai|allée)\s+[\w' -]+|"
-    r"(?:calle|avenida|av\.|paseo|plaza)\s+[\w' -]+,?\s*\d+).{0,80})$",
-    re.IGNORECASE | re.MULTILINE,
-)
-_VIDEO_WORDS = re.compile(
-    r"^(?:zoom|google meet|microsoft teams(?: meeting)?|teams|webex|video ?call|phone|online|remote|"
-    r"virtual|whereby|jitsi|chime|tbd|n/a)\b",
     re.IGNORECASE,
 )
 
@@ -143,7 +108,7 @@ def classify_email(
     if len(raw) > MAX_MESSAGE_BYTES:
         return Detection(Kind.NONE, error=f"message larger than {MAX_MESSAGE_BYTES >> 20} MiB")
     try:
-        parsed = mime.parse(raw)
+        parsed = mime.parse(raw, MAX_READ_CHARS)
     except Exception as exc:  # the email package can fail in many ways on hostile input
         return Detection(Kind.NONE, error=f"cannot parse the message: {type(exc).__name__}: {exc}")
     if parsed.date is None and now is not None:
@@ -157,37 +122,6 @@ def classify_email(
         return Detection(Kind.NONE, error=f"detection failed: {type(exc).__name__}: {exc}")
 
 
-def classify_calendar(
-    data: bytes, *, me: Iterable[str] = (), default_zone: tzinfo = UTC
-) -> list[Detection]:
-    """One detection per VEVENT, in file order; an unreadable file gives one with `error`."""
-    calendar = ics.read(data, default_zone)
-    if not calendar.events:
-        error = "; ".join(calendar.errors) or "no events in the calendar"
-        return [Detection(Kind.NONE, error=error)]
-    mine = {address.lower() for address in me} or _calendar_owner(calendar.events)
-    results = []
-    for event in calendar.events:
-        try:
-            results.append(_event_detection(event, "", mine, set(), None))
-        except Exception as exc:  # one odd event must not hide the others
-            log.warning("detection failed on an event: %s: %s", type(exc).__name__, exc)
-            results.append(
-                Detection(Kind.NONE, uid=event.uid, error=f"detection failed: {type(exc).__name__}")
-            )
-    return results
-
-
-def _calendar_owner(events: list[ics.CalendarEvent]) -> set[str]:
-    """In a file of several interview events, the one person in all of them is the candidate."""
-    if len(events) < 2:
-        return set()
-    seen = [{a.person.email for a in event.attendees if a.person.email} for event in events]
-    common = set.intersection(*seen) if all(seen) else set()
-    common = {a for a in common if not people.is_robot(a)}
-    return common if len(common) == 1 else set()
-
-
 def _candidate_addresses(mail: mime.ParsedMail) -> set[str]:
     """Who the mail is for: recipients outside the sender's organisation (colleagues the
     sender also addressed are more likely interviewers than candidates)."""
@@ -196,24 +130,6 @@ def _candidate_addresses(mail: mime.ParsedMail) -> set[str]:
     if outside:
         return outside
     return {mail.to[0][1]} if mail.to else set()
-
-
-R = TypeVar("R")
-
-
-def _once(method: Callable[[Any], R]) -> Callable[[Any], R]:
-    """Compute a method's answer once per reading object, stored on that object (a
-    functools.cache on a method would keep every reading alive for the whole process)."""
-    slot = f"_once_{method.__name__}"
-
-    @functools.wraps(method)
-    def wrapper(self: Any) -> R:
-        if slot not in self.__dict__:
-            self.__dict__[slot] = method(self)
-        result: R = self.__dict__[slot]
-        return result
-
-    return wrapper
 
 
 class _EmailReading:
@@ -232,8 +148,9 @@ class _EmailReading:
         # Cue words are read with links blanked out: "meetup-join" in a Teams URL is no meetup.
         self.fresh = f"{parsed.subject}\n{links.URL.sub(' ', self.reading.fresh[:CUE_CHARS])}"
         self.language = language(self.fresh[:1200])
-        self.zone = zone or zones.guess_zone(parsed.date, self.language)
-        self.day_first = self.language != "en" or not str(self.zone).startswith("America")
+        domain = parsed.sender.rpartition("@")[2]
+        self.zone = zone or region.guess_zone(parsed.date, self.language, self.fresh, domain)
+        self.day_first = region.day_first(self.language, domain, self.fresh, self.zone)
 
     def _take_original_sender(self) -> None:
         """In a forward, the person who wrote the forwarded mail is the one who matters; the
@@ -256,12 +173,14 @@ class _EmailReading:
         mail = self.mail
         if self._is_own_or_automatic():
             return Detection(Kind.NONE, reasons=("automatic or afterview's own mail",))
-        events = []
+        invitations: list[ics.CalendarEvent] = []
         for data in mail.calendars:
-            events.extend(ics.read(data, self.zone).events)
-        for event in events:
+            invitations.extend(ics.read(data, self.zone).events)
+        if invitations and all(event.method in ics.ANSWER_METHODS for event in invitations):
+            return Detection(Kind.NONE, reasons=("an attendee's answer to an invitation",))
+        for event in invitations:
             if self._event_is_interview(event):
-                return self._from_event(event)
+                return events.event_detection(event, self.fresh, self.me, self.my_names, self)
         return self._from_prose()
 
     def _is_own_or_automatic(self) -> bool:
@@ -279,25 +198,21 @@ class _EmailReading:
     def _event_is_interview(self, event: ics.CalendarEvent) -> bool:
         if cues.INTERVIEW.search(event.summary) or cues.INTERVIEW.search(event.description):
             return not cues.BULK.search(event.summary)
-        return bool(cues.INTERVIEW.search(self.fresh)) and not self._negative_reason()
-
-    def _from_event(self, event: ics.CalendarEvent) -> Detection:
-        detection = _event_detection(event, self.fresh, self.me, self.my_names, self)
-        return detection
+        return bool(cues.INTERVIEW.search(self.fresh)) and not self.negative_reason
 
     # -- prose -----------------------------------------------------------------
 
     def _from_prose(self) -> Detection:
         if not self._about_interview():
             return Detection(Kind.NONE, reasons=("no interview words",))
-        negative = self._negative_reason()
+        negative = self.negative_reason
         firm = self._firm
         cancelled = firm(cues.CANCELLED)
         # A cancellation may come with a rejection or a word about an earlier conversation.
         softened = negative in ("a rejection", "about an interview that already happened")
         if negative and not (cancelled and softened):
             return Detection(Kind.NONE, reasons=(negative,))
-        moments = self._future_moments()
+        moments = self.future_moments
         rescheduled = firm(cues.RESCHEDULED)
         new_moments = [m for m in moments if not self._is_old(m, cancelled)]
         distinct = {m.start for m in moments}
@@ -309,23 +224,23 @@ class _EmailReading:
             _offers_slots(moments) and not firm(cues.CONFIRMED)
         ):
             kind = Kind.INVITATION
-        elif moments and (firm(cues.CONFIRMED) or firm(cues.INVITATION) or self._job_context()):
+        elif moments and (firm(cues.CONFIRMED) or firm(cues.INVITATION) or self.job_context):
             kind = Kind.SCHEDULED
         elif firm(cues.INVITATION) or firm(cues.ASKS_FOR_TIME):
             kind = Kind.INVITATION
-        elif rescheduled and self._job_context():
+        elif rescheduled and self.job_context:
             kind = Kind.INVITATION  # "we need to reschedule": a new time is still to be found
         else:
             return Detection(Kind.NONE, reasons=("no arrangement for an interview",))
-        if not self._job_context() and kind is not Kind.CANCELLED:
+        if not self.job_context and kind is not Kind.CANCELLED:
             return Detection(Kind.NONE, reasons=("interview words without a job context",))
         start, end = self._when(kind, moments)
-        return self._complete(kind, start, end, [])
+        return self.complete(kind, start, end, [])
 
     def _about_interview(self) -> bool:
         if cues.INTERVIEW.search(self.fresh):
             return True
-        if cues.MEETING.search(self.fresh) and self._job_context():
+        if cues.MEETING.search(self.fresh) and self.job_context:
             return True
         # "Re: Data Analyst - application" / "tomorrow at 10 it is": a person arranging a time
         # about a job is arranging an interview, whatever they call it.
@@ -336,10 +251,10 @@ class _EmailReading:
                 r"\b(?:application|bewerbung|candidature|candidatura|zeugnisse)\b", self.fresh, re.I
             )
         )
-        return personal and about_a_job and bool(self._future_moments())
+        return personal and about_a_job and bool(self.future_moments)
 
-    @_once
-    def _negative_reason(self) -> str | None:
+    @functools.cached_property
+    def negative_reason(self) -> str | None:
         fresh = self.fresh
         if "list-id" in self.mail.headers:
             return "mailing-list mail"
@@ -353,7 +268,7 @@ class _EmailReading:
             if pattern.search(fresh):
                 return name
         asks = self._firm(cues.INVITATION) or self._firm(cues.ASKS_FOR_TIME)
-        arranged = asks or (self._firm(cues.CONFIRMED) and bool(self._future_moments()))
+        arranged = asks or (self._firm(cues.CONFIRMED) and bool(self.future_moments))
         if cues.APPLICATION_RECEIVED.search(fresh) and not arranged:
             return "an application confirmation"
         if cues.PAST_INTERVIEW.search(fresh) and not arranged:
@@ -380,7 +295,15 @@ class _EmailReading:
         fresh = self.reading.fresh
         if len(fresh) <= BODY_HEAD + BODY_TAIL:
             return fresh
+        if self.cut_short:
+            return fresh[:BODY_HEAD]  # its closing lines lie past what is read
         return fresh[:BODY_HEAD] + "\n\n" + fresh[-BODY_TAIL:]
+
+    @functools.cached_property
+    def cut_short(self) -> bool:
+        """Whether the mail's own text runs on past what is read (no quoted history ends it
+        within MAX_READ_CHARS): then its end, the signature, is not in `reading.fresh`."""
+        return self.mail.text_cut and not self.reading.quoted.strip()
 
     @functools.cached_property
     def moment_text(self) -> str:
@@ -397,8 +320,8 @@ class _EmailReading:
     def firm_text(self) -> str:
         return "\n".join(self.firm_sentences)
 
-    @_once
-    def _job_context(self) -> bool:
+    @functools.cached_property
+    def job_context(self) -> bool:
         if cues.JOB_CONTEXT.search(self.fresh) or cues.INTERVIEW.search(self.mail.subject):
             return True
         domain = self.mail.sender.split("@")[-1]
@@ -406,23 +329,45 @@ class _EmailReading:
 
     @functools.cached_property
     def firm_sentences(self) -> list[str]:
-        return _firm_sentences(self.fresh)
-
-    def _future_moments(self) -> list[when.Moment]:
-        return self.future_moments
+        return cues.firm_sentences(self.fresh)
 
     @functools.cached_property
     def future_moments(self) -> list[when.Moment]:
+        text = self.moment_text
+        anchors = self.anchors
         moments = when.find_moments(
-            self.body + "\n" + self.mail.subject,
-            self.mail.date,
-            self.zone,
-            day_first=self.day_first,
+            text, self.mail.date, self.zone, day_first=self.day_first, anchors=anchors
         )
-        if self.mail.date is None:
+        moments = [m for m in moments if not timing.is_deadline(text, m)]
+        sent = self.mail.date
+        if sent is None:
             return moments
-        floor = self.mail.date - timedelta(days=1)
-        return [m for m in moments if m.start >= floor]
+
+        def written(moment: when.Moment) -> datetime:
+            """When the mail that holds the moment was written (a forwarded one's own Date)."""
+            dates = [d for position, d in anchors if position <= moment.position]
+            return dates[-1] if dates else sent
+
+        # A time from before the mail was written is history, not a plan.
+        return [m for m in moments if m.start >= written(m) - timedelta(days=1)]
+
+    @functools.cached_property
+    def anchors(self) -> tuple[tuple[int, datetime], ...]:
+        """Where in `body` each forwarded mail's text goes on, with that mail's own date."""
+        found = []
+        fresh, body = self.reading.fresh, self.body
+        for position, line in self.reading.dated:
+            if len(body) < len(fresh) and position > BODY_HEAD:
+                # Past the opening: in the closing lines if they are read, else past the body.
+                tail_start = len(fresh) - BODY_TAIL
+                tail_read = len(body) > BODY_HEAD
+                position = len(body) - (BODY_TAIL - max(0, position - tail_start)) * tail_read
+            reference = when.reference_date(
+                line, self.mail.date, self.zone, day_first=self.day_first
+            )
+            if reference is not None:
+                found.append((position, reference))
+        return tuple(found)
 
     def _when(
         self, kind: Kind, moments: list[when.Moment]
@@ -430,11 +375,7 @@ class _EmailReading:
         if kind is Kind.INVITATION or not moments:
             return None, None
         text = self.body + "\n" + self.mail.subject
-        # "Please check in at reception by 9:15" is when to arrive, not when it starts.
-        arrivals = [
-            m for m in moments if _ARRIVAL.search(text[max(0, m.position - 50) : m.position])
-        ]
-        moments = [m for m in moments if m not in arrivals] or moments
+        moments = [m for m in moments if not timing.is_arrival(text, m, moments)] or moments
         chosen = moments[0]
         if kind is Kind.RESCHEDULED:
             fresh_ones = [m for m in moments if not self._is_old(m, cancelled=False)] or moments
@@ -459,7 +400,7 @@ class _EmailReading:
                 end = start + length
         return start, end
 
-    def _complete(
+    def complete(
         self, kind: Kind, start: datetime | None, end: datetime | None, found: list[Person]
     ) -> Detection:
         mail = self.mail
@@ -473,10 +414,11 @@ class _EmailReading:
             [p.email for p in interviewers if p.email] + [a for _, a in mail.reply_to + mail.cc],
             {a.split("@")[-1] for a in self.me},
             history=self.reading.quoted,
+            people_names=self.my_names,
         )
         if self._sender_takes_part(bool(interviewers)):
             interviewers = [*interviewers, Person(mail.sender_name or None, mail.sender)]
-            interviewers = people.dedupe(interviewers, self.me)
+            interviewers = people.clean(interviewers, self.me)
         if company:  # "onsite with Saltmarsh Games" names the company, not a person
             company_words = set(company.lower().split())
             interviewers = [
@@ -484,18 +426,24 @@ class _EmailReading:
                 for p in interviewers
                 if p.email or not p.name or not set(p.name.lower().split()) & company_words
             ]
-        candidates = links.urls_in(text) + mail.links + links.urls_in(self.reading.quoted)
-        meeting = links.meeting_url(candidates)
+        meeting = links.meeting_url(self._link_candidates(text))
         return Detection(
             kind,
             company=company,
-            role=_role(mail.subject + "\n" + text),
+            role=details.role_in(mail.subject + "\n" + text),
             start=start,
             end=end,
             interviewers=tuple(interviewers),
             meeting_url=meeting,
-            location=None if meeting else _location(text),
+            location=None if meeting else details.location_in(text),
         )
+
+    def _link_candidates(self, text: str) -> Iterator[str]:
+        """The links the mail shows, in the order a meeting link is looked for: its text,
+        its HTML's anchors (read only if the text has none), the quoted history."""
+        yield from links.urls_in(text)
+        yield from self.mail.links
+        yield from links.urls_in(self.reading.quoted)
 
     def _interviewers(self, text: str) -> list[Person]:
         found = people.from_prose(text, self.me, self.my_names)
@@ -529,7 +477,7 @@ class _EmailReading:
         found = [
             p for p in found if p.email or not p.name or not set(p.name.lower().split()) <= mine
         ]
-        return people.dedupe(found, self.me)
+        return people.clean(found, self.me)
 
     def _sender_takes_part(self, others_named: bool) -> bool:
         """A person who writes 'chat with me' or 'I'll call you' will be on the call; so, most
@@ -538,7 +486,7 @@ class _EmailReading:
         if not sender or sender in self.me or people.is_robot(sender):
             return False
         domain = sender.split("@")[-1]
-        if is_agency(domain.split(".")[0]):
+        if is_agency(domain.split(".")[0]) or _COORDINATES.search(self.fresh):
             return False
         if not others_named and not is_freemail(domain) and _ONE_TO_ONE.search(self.fresh):
             return True
@@ -551,152 +499,3 @@ def _offers_slots(moments: list[when.Moment]) -> bool:
     return len({m.start.date() for m in listed}) >= 2
 
 
-def _firm_sentences(text: str) -> list[str]:
-    """Sentences that state something: not conditions, offers to change, or action links.
-
-    The two long patterns scan the text once; sentences that overlap a match are dropped.
-    """
-    hedged = bytearray(len(text) + 1)  # 1 where a condition or an offer to change stands
-    for pattern in (cues.CONDITIONAL, cues.CHANGE_OFFER):
-        for match in pattern.finditer(text):
-            hedged[match.start() : match.end()] = b"\x01" * (match.end() - match.start())
-    sentences, start = [], 0
-    for boundary in [*_SENTENCE.finditer(text), None]:
-        end = boundary.start() if boundary else len(text)
-        if 1 not in hedged[start:end]:
-            sentences.append(text[start:end])
-        start = boundary.end() if boundary else end
-    return sentences
-
-
-def _event_detection(
-    event: ics.CalendarEvent,
-    mail_text: str,
-    me: set[str],
-    my_names: set[str],
-    reading: _EmailReading | None,
-) -> Detection:
-    text = event.text
-    interview = cues.INTERVIEW.search(text) or (
-        reading is not None and cues.INTERVIEW.search(mail_text)
-    )
-    if (
-        not interview
-        or event.start is None
-        or cues.BULK.search(event.summary)
-        or cues.NOT_HIRING.search(text)
-    ):
-        return Detection(Kind.NONE, uid=event.uid, reasons=("not an interview event",))
-    if event.method == "CANCEL" or event.status == "CANCELLED":
-        kind = Kind.CANCELLED
-    elif event.sequence > 0 or cues.RESCHEDULED.search(
-        "\n".join(_firm_sentences(mail_text or text))
-    ):
-        kind = Kind.RESCHEDULED
-    else:
-        kind = Kind.SCHEDULED
-    if not me:
-        me = _guess_candidate(event)
-    found = people.from_attendees(event.attendees, event.organizer, me)
-    if not found:
-        found = people.from_prose(event.description, me, my_names)
-    if reading is not None:
-        detection = reading._complete(kind, event.start, event.end, found)
-        meeting = links.meeting_url(
-            event.urls + links.urls_in(event.description + "\n" + event.location)
-        )
-        location = _event_location(event) or detection.location
-        return Detection(
-            kind,
-            company=detection.company,
-            role=detection.role,
-            start=event.start,
-            end=event.end,
-            interviewers=detection.interviewers,
-            meeting_url=meeting or detection.meeting_url,
-            location=None if (meeting or detection.meeting_url) else location,
-            uid=event.uid,
-            sequence=event.sequence,
-        )
-    meeting = links.meeting_url(
-        event.urls + links.urls_in(event.description + "\n" + event.location)
-    )
-    organizer = event.organizer.email if event.organizer and event.organizer.email else ""
-    company = find_company(
-        event.summary,
-        event.description,
-        "",
-        organizer,
-        [p.email for p in found if p.email],
-        set(),
-        titled=True,
-    )
-    return Detection(
-        kind,
-        company=company,
-        role=_role(event.summary + "\n" + event.description),
-        start=event.start,
-        end=event.end,
-        interviewers=tuple(found),
-        meeting_url=meeting,
-        location=None if meeting else _event_location(event),
-        uid=event.uid,
-        sequence=event.sequence,
-    )
-
-
-def _guess_candidate(event: ics.CalendarEvent) -> set[str]:
-    """In a bare calendar file the candidate is the attendee whose domain no one else shares."""
-    addresses = [a.person.email for a in event.attendees if a.person.email]
-    if event.organizer and event.organizer.email:
-        addresses.append(event.organizer.email)
-    people_here = [a for a in dict.fromkeys(addresses) if not people.is_robot(a)]
-    domains = [a.split("@")[1] for a in people_here]
-    lonely = {a for a in people_here if domains.count(a.split("@")[1]) == 1}
-    if len(lonely) == 1 and len(people_here) > 1:
-        return lonely
-    # Asked to answer while everyone else has accepted: the invitee, that is the candidate.
-    waiting = {
-        a.person.email
-        for a in event.attendees
-        if a.person.email and a.partstat == "NEEDS-ACTION" and not people.is_robot(a.person.email)
-    }
-    accepted = [a for a in event.attendees if a.partstat == "ACCEPTED"]
-    if len(waiting) == 1 and accepted:
-        return waiting
-    organizer = event.organizer.email if event.organizer else None
-    if organizer and not people.is_robot(organizer):
-        outside = {a for a in people_here if a.split("@")[1] != organizer.split("@")[1]}
-        if len(outside) == 1:
-            return outside
-    return set()
-
-
-def _event_location(event: ics.CalendarEvent) -> str | None:
-    location = event.location.strip()
-    if not location or location.lower().startswith(("http://", "https://")):
-        return None
-    if _VIDEO_WORDS.match(location) or links.is_meeting(location):
-        return None
-    return location
-
-
-def _role(text: str) -> str | None:
-    for pattern in _ROLE:
-        match = pattern.search(text)
-        if match:
-            role = " ".join(match.group(1).split()).strip(" .,:;-–\"'")
-            role = re.split(r"\s+(?:at|with|bei|chez|en|in|for)\s+", role)[0]
-            if 3 <= len(role) <= 80 and not re.match(r"(?i)^(?:a|an|the|part|well)$", role):
-                return role
-    return None
-
-
-def _location(text: str) -> str | None:
-    for pattern in (_ADDRESS_LABEL, _STREET):
-        match = pattern.search(text)
-        if match:
-            value = " ".join(match.group(1).split()).strip(" *")
-            if value and not _VIDEO_WORDS.match(value) and "http" not in value:
-                return value
-    return None

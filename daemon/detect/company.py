@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
+from collections.abc import Iterable
 
 from daemon.detect.cues import JOB_TITLE, is_ats_domain
 from daemon.detect.fastre import Pattern
+from daemon.detect.text import fold
 
 _FREEMAIL = {
     "gmail", "googlemail", "outlook", "hotmail", "live", "yahoo", "icloud", "me", "mac", "aol",
     "gmx", "web", "proton", "protonmail", "fastmail", "mail", "posteo", "mailbox", "t-online",
     "orange", "free", "laposte", "wanadoo", "sfr", "yandex", "zoho", "hey",
 }  # fmt: skip
+# fold() gives ASCII: dropping every other ASCII character leaves letters and digits.
+_ONLY_ALNUM = str.maketrans("", "", "".join(chr(c) for c in range(128) if not chr(c).isalnum()))
 _WORD = r"[A-ZÀ-ÖØ-Þ0-9][\w&'’+-]*"
 _NAME = (
     rf"{_WORD}(?:[ \t]+(?:&[ \t]+|of[ \t]+|de[ \t]+|and[ \t]+|und[ \t]+|the[ \t]+)?{_WORD}){{0,4}}"
@@ -41,9 +44,28 @@ _TITLE_END = re.compile(
 )
 _ATS_NAME = re.compile(
     r"\b(?:greenhouse|lever|workday|ashby|smartrecruiters|icims|goodtime|calendly|jobvite|"
-    r"bamboohr|personio|recruitee|workable|teamtailor|successfactors|taleo|linkedin|indeed)\b",
+    r"bamboohr|personio|recruitee|workable|teamtailor|successfactors|taleo|linkedin|indeed|"
+    r"glassdoor|xing|stepstone)\b",
     re.IGNORECASE,
 )
+# Job boards and networks relay mail; they are never the employer.
+_JOB_BOARDS = {
+    "linkedin", "indeed", "glassdoor", "xing", "stepstone", "monster", "ziprecruiter",
+    "welcometothejungle", "wttj", "infojobs", "hellowork", "apec", "jobteaser", "wellfound",
+    "otta", "dice", "seek", "naukri", "totaljobs", "reed", "computrabajo", "bumeran",
+}  # fmt: skip
+_VIA_BOARD = re.compile(
+    r"\b(?:via|through|über|par|a través de)\s+(?:" + "|".join(sorted(_JOB_BOARDS)) + r")\b",
+    re.IGNORECASE,
+)
+# Host labels an ATS puts before its domain that name no tenant.
+_GENERIC_LABEL = re.compile(
+    r"^(?:www|mail|email|em\d*|app|apps|api|jobs|careers|boards|hire|apply|us|eu|uk|wd\d+|"
+    r"notifications?|bounces?|mg|send|smtp|no-?reply|candidates?|scheduling|calendar|"
+    r"talent|recruiting|my)$"
+)
+# The parts of a subject or event title: "Interview: Jane Doe <> Acme - Data Analyst".
+_TITLE_PARTS = re.compile(r"\s+[-|–—:]\s+|:\s+|\s*<>\s*|\s+(?:x|×|vs\.?)\s+")
 _GENERIC_TEAM = re.compile(
     r"^(?:the )?(?:recruiting|recruitment|talent(?: acquisition)?|hiring|hr|careers?|people)"
     r"(?: team)?$",
@@ -137,10 +159,12 @@ def find_company(
     *,
     titled: bool = False,
     history: str = "",
+    people_names: Iterable[str] = (),
 ) -> str | None:
     """`titled`: the subject is an event title ("Interview: Marlin Robotics - Controls
     Engineer"), whose parts name the company even when the description does not repeat it.
-    `history`: quoted earlier mail, read only for how the company spells its name."""
+    `history`: quoted earlier mail, read only for how the company spells its name.
+    `people_names`: the candidate's names, never the company ("Interview: Jane Doe <> Acme")."""
     # Hard-wrapped mail breaks names over lines ("Pelican\nMutual"): read paragraphs whole.
     text = _unwrap(text)
     votes: Counter[str] = Counter()
@@ -153,7 +177,7 @@ def find_company(
     if display and not is_agency(display):
         votes[display] += 3
     body_and_subject = subject + "\n" + text + "\n" + _unwrap(history[:3000])
-    for segment in re.split(r"\s+[-|–—:]\s+|:\s+", subject):
+    for segment in _TITLE_PARTS.split(subject):
         name = _clean(segment.split(" at ")[-1])
         if name and len(name) > 2 and (titled or name in text):
             votes[name] += 1
@@ -172,8 +196,15 @@ def find_company(
         name = seen_domains[domain]
         if name:
             votes[name] += 2 if address == sender else 1
+    person_words = [set(name.casefold().split()) for name in people_names if name]
+    for name in list(votes):
+        words = set(name.casefold().split())
+        if any(words <= person for person in person_words):
+            del votes[name]
     if not votes:
-        return None
+        # The tenant an ATS hosts the mail for ("acme.wd5.myworkdayjobs.com"): the last resort.
+        tenant = next(filter(None, map(_ats_tenant, [sender, *other_addresses])), None)
+        return tenant
     merged = _merge(votes)
     best, _ = merged.most_common(1)[0]
     return best
@@ -230,7 +261,19 @@ def _signs_as_person(name: str, text: str) -> bool:
     return bool(signed or titled)
 
 
+def _ats_tenant(address: str) -> str | None:
+    labels = address.rpartition("@")[2].lower().split(".")
+    if len(labels) < 3 or not is_ats_domain(".".join(labels)):
+        return None
+    tenant = labels[0]
+    if _GENERIC_LABEL.match(tenant) or is_ats_domain(tenant + ".x"):
+        return None
+    return " ".join(w.capitalize() for w in re.split(r"[-_]", tenant) if w) or None
+
+
 def _from_display(display: str) -> str | None:
+    if _VIA_BOARD.search(display):
+        return None  # "Dana Lee via LinkedIn": a person, relayed by a job board
     for pattern in _DISPLAY:
         match = pattern.match(display.strip())
         if match:
@@ -246,7 +289,7 @@ def _from_domain(address: str, text: str, my_domains: set[str]) -> str | None:
     if domain in my_domains or len(labels) < 2:
         return None
     core = labels[-2] if labels[-2] not in ("co", "com") or len(labels) < 3 else labels[-3]
-    if is_freemail(domain) or core in _FREEMAIL or is_ats_domain(domain):
+    if is_freemail(domain) or core in _FREEMAIL or is_ats_domain(domain) or core in _JOB_BOARDS:
         return None
     if is_agency(core):
         return None
@@ -263,11 +306,7 @@ def _from_domain(address: str, text: str, my_domains: set[str]) -> str | None:
 
 def _squash(word: str) -> str:
     """Letters and digits only, as a domain name writes them: "Brückner & Co" -> "bruecknerandco"."""
-    lowered = word.lower().replace("&", "and")
-    for umlaut, spelled in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
-        lowered = lowered.replace(umlaut, spelled)
-    plain = unicodedata.normalize("NFKD", lowered).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]", "", plain)
+    return fold(word.replace("&", "and")).translate(_ONLY_ALNUM)
 
 
 def is_freemail(domain: str) -> bool:
@@ -292,7 +331,13 @@ def _spelling_in(text: str, squashed: str, parts: tuple[str, ...] = ()) -> str |
         return None  # the name is nowhere in the text, however it is spelled
     heads = {part[:4] for part in (parts or (squashed,))}
     short_heads = {head[:3] for head in heads}
-    for match in _PHRASE.finditer(text):
+    # A phrase stays on its line: only lines that can hold the name are read for phrases.
+    lines = "\n".join(
+        line
+        for line in text.split("\n")
+        if not line.isascii() or any(head in line.lower() for head in short_heads)
+    )
+    for match in _PHRASE.finditer(lines):
         phrase = match.group(0).lower()
         if phrase.isascii() and not any(head in phrase for head in short_heads):
             continue  # cheap test first: squashing every phrase costs more than the rest

@@ -130,6 +130,7 @@ ATS_DOMAINS = (
     "icims", "goodtime", "calendly", "jobvite", "bamboohr", "personio", "recruitee", "workable",
     "teamtailor", "successfactors", "taleo", "breezy", "jazzhr", "hirebridge", "gem", "paradox",
     "modernloop", "prelude", "rippling", "pinpoint", "join", "softgarden", "onlyfy", "welcome",
+    "myworkdayjobs", "myworkdaysite", "applytojob", "recruiterbox",
 )  # fmt: skip
 
 
@@ -529,3 +530,27 @@ AUTOMATIC_SUBJECT = _any(
     r"respuesta autom[áa]tica|fuera de la oficina|automatische antwort|undeliverable|delivery status|"
     r"mail delivery failed|returned mail|non remis|unzustellbar)",
 )
+
+
+# Every break starts with a space or a newline: said first, it lets `re` skip ahead fast.
+_SENTENCE = re.compile(r"(?=\s)(?:(?<=[.!?])\s+|\n{2,}|\n(?=\s*[-*•]))")
+
+
+def firm_sentences(text: str) -> list[str]:
+    """Sentences that state something: not conditions, offers to change, or action links.
+
+    The two long patterns scan the text once; sentences that overlap a match are dropped.
+    """
+    hedged = [  # where a condition or an offer to change stands
+        match.span()
+        for pattern in (CONDITIONAL, CHANGE_OFFER)
+        for match in pattern.finditer(text)
+        if match.end() > match.start()
+    ]
+    sentences, start = [], 0
+    for boundary in [*_SENTENCE.finditer(text), None]:
+        end = boundary.start() if boundary else len(text)
+        if start == end or not any(low < end and start < high for low, high in hedged):
+            sentences.append(text[start:end])
+        start = boundary.end() if boundary else end
+    return sentences

@@ -21,6 +21,7 @@ except ImportError:  # pragma: no cover - the package is a declared dependency
     _re2 = None
 
 MAX_JUMPS = 8
+MAX_TRIES = 16
 
 # Inside a character class / outside one: Unicode-wide forms RE2 understands.
 _WIDE_IN = {"w": r"\pL\pN\pM_", "d": r"\pN", "s": r"\s\pZ\x0b\x1c-\x1f\x85"}
@@ -30,13 +31,20 @@ _WIDE_OUT = {"w": r"[\pL\pN\pM_]", "d": r"\pN", "s": r"[\s\pZ\x0b\x1c-\x1f\x85]"
 # in a way RE2's classes may miss. RE2 reads a copy of the text with these replaced one for
 # one, so positions do not move.
 _FOLD = str.maketrans({"ı": "i", "İ": "I", "ſ": "s", "\u212a": "K", "ẞ": "ß"})
-_last_text: list[str] = ["", ""]
+# The text last prepared for RE2, with what RE2 reads: most patterns are asked about the
+# same text in turn. One tuple, replaced whole, so threads never see a mismatched pair.
+_last: list[tuple[str, str | bytes]] = [("", b"")]
 
 
-def _for_re2(text: str) -> str:
-    if _last_text[0] is not text:
-        _last_text[0], _last_text[1] = text, text.translate(_FOLD)
-    return _last_text[1]
+def _for_re2(text: str) -> str | bytes:
+    """ASCII text as bytes (RE2 then reports character positions without converting them),
+    other text with the characters RE2 folds differently replaced."""
+    cached = _last[0]
+    if cached[0] is text:
+        return cached[1]
+    data: str | bytes = text.encode("ascii") if text.isascii() else text.translate(_FOLD)
+    _last[0] = (text, data)
+    return data
 
 
 class Pattern:
@@ -47,32 +55,39 @@ class Pattern:
         self.reference = re.compile(pattern, flags)
         self._gate = _compile_gate(pattern, flags)
 
-    def _next_start(self, text: str, pos: int) -> int | None:
-        """Where `re` can first match at or after `pos`, as far as RE2 can tell; None: nowhere.
+    def _match_from(self, text: str, pos: int) -> re.Match[str] | None:
+        """`re`'s leftmost match at or after `pos`, tried only where RE2 says one can start.
 
         Every match of the pattern is a match of the loosened copy starting at the same
-        place, so the loosened copy's leftmost start is never later than the real one."""
+        place, so trying `re` anchored at each place RE2 names, in order, finds the same
+        match as `re` searching alone, without running its alternations over the text in
+        between. After MAX_TRIES places that come to nothing, `re` searches alone."""
         if self._gate is None:
-            return pos
-        try:
-            found = self._gate.search(_for_re2(text), pos)
-        except Exception:  # an RE2 surprise must never cost a result
-            return pos
-        return None if found is None else found.start()
+            return self.reference.search(text, pos)
+        folded = _for_re2(text)
+        for _ in range(MAX_TRIES):
+            try:
+                start = self._gate.first(folded, pos)
+            except Exception:  # an RE2 surprise must never cost a result
+                break
+            if start is None:
+                return None
+            match = self.reference.match(text, start)
+            if match is not None:
+                return match
+            pos = start + 1
+            if pos > len(text):
+                return None
+        return self.reference.search(text, pos)
 
     def search(self, text: str) -> re.Match[str] | None:
-        start = self._next_start(text, 0)
-        return None if start is None else self.reference.search(text, start)
+        return self._match_from(text, 0)
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        # RE2 is asked again after each match, to skip to the next place one can start; each
-        # question re-reads the text, so after a few `re` carries on alone (linear at worst).
+        # Each question to RE2 costs a call; after MAX_JUMPS matches `re` carries on alone.
         pos = 0
         for _ in range(MAX_JUMPS):
-            start = self._next_start(text, pos)
-            if start is None:
-                return
-            match = self.reference.search(text, start)
+            match = self._match_from(text, pos)
             if match is None:
                 return
             yield match
@@ -82,11 +97,55 @@ class Pattern:
         yield from self.reference.finditer(text, pos)
 
     def findall(self, text: str) -> list[Any]:
-        start = self._next_start(text, 0)
-        return [] if start is None else self.reference.findall(text, start)
+        groups = self.reference.groups
+        found: list[Any] = []
+        for match in self.finditer(text):
+            if groups == 0:
+                found.append(match.group(0))
+            elif groups == 1:
+                found.append(match.group(1) or "")
+            else:
+                found.append(match.groups(""))
+        return found
 
 
-def _compile_gate(pattern: str, flags: int) -> Any:
+class _Gate:
+    """RE2's answer to "where can the pattern first match, at or after `pos`?"."""
+
+    def __init__(self, compiled: Any) -> None:
+        self._compiled = compiled
+        self._direct = _direct_matcher(compiled)
+
+    def first(self, data: str | bytes, pos: int) -> int | None:
+        if self._direct is not None and isinstance(data, bytes):
+            start: int = self._direct(_UNANCHORED, data, pos, len(data))[0][0]
+            return None if start < 0 else start
+        found = self._compiled.search(data, pos)
+        return None if found is None else int(found.start())
+
+
+_UNANCHORED = getattr(getattr(_re2, "_Anchor", None), "UNANCHORED", None)
+_PROBES = (b"", b"a", b"interview with Dana on 3/12 at 3pm", b"\n\nAm 3. Dezember um 15 Uhr\n")
+
+
+def _direct_matcher(compiled: Any) -> Any:
+    """The C++ matcher under google-re2's Python wrapper, which reads bytes as they are and
+    spares a wrapper call per question. It is a private attribute: it is used only if it
+    answers a few probes exactly as the public search does."""
+    try:
+        direct = compiled._regexp.Match
+        for probe in _PROBES:
+            for pos in {0, 1, len(probe) // 2, len(probe)}:
+                found = compiled.search(probe, pos)
+                expected = -1 if found is None else found.start()
+                if direct(_UNANCHORED, probe, pos, len(probe))[0][0] != expected:
+                    return None
+    except Exception:
+        return None
+    return direct
+
+
+def _compile_gate(pattern: str, flags: int) -> _Gate | None:
     if _re2 is None:
         return None
     prefix = "(?i)" if flags & re.IGNORECASE else ""
@@ -95,7 +154,7 @@ def _compile_gate(pattern: str, flags: int) -> Any:
         loosened = loosen(pattern)
         options = _re2.Options()
         options.log_errors = False
-        return _re2.compile(prefix + loosened, options=options)
+        return _Gate(_re2.compile(prefix + loosened, options=options))
     except Exception:
         return None
 
@@ -113,12 +172,14 @@ def loosen(pattern: str) -> str:
                 # boundary Python's Unicode \b finds there (and a few more): keep it. Anywhere
                 # else drop it, so that the match set only grows.
                 following = pattern[index + 2 : index + 3]
-                if pattern[index + 3 : index + 4] in ("?", "*", "{"):
+                if following == "(":
+                    # "\b(?:with me|our call|...)": kept when every branch starts ASCII (the
+                    # "?" of "(?:" is no quantifier; the group's own one is checked there).
+                    following = "a" if _alternatives_start_ascii(pattern, index + 2) else ""
+                elif pattern[index + 3 : index + 4] in ("?", "*", "{"):
                     following = ""  # an optional character may give way to a non-ASCII one
                 preceding = pattern[index - 1 : index] if index else ""
                 escaped_before = index >= 2 and pattern[index - 2] == "\\"
-                if following == "(" and _alternatives_start_ascii(pattern, index + 2):
-                    following = "a"  # "\b(?:with me|our call|...)": every branch starts ASCII
                 if code == "b" and (
                     _ascii_word(following) or (_ascii_word(preceding) and not escaped_before)
                 ):

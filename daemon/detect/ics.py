@@ -7,6 +7,7 @@ be read is returned, and what could not be read is reported in `errors`.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,6 +19,9 @@ from daemon.model import Person
 
 log = logging.getLogger(__name__)
 MAX_EVENTS = 5000
+# An answer from an attendee, not an invitation: "Accepted: Interview", a counter-proposal.
+ANSWER_METHODS = ("REPLY", "COUNTER", "DECLINECOUNTER", "REFRESH")
+_ADDRESS = re.compile(r"^[^@\s<>,;:\"]+@[^@\s<>,;:\"]+\.[^@\s<>,;:\"]+$")
 _CONFERENCE_PROPERTIES = (
     "X-GOOGLE-CONFERENCE",
     "X-MICROSOFT-SKYPETEAMSMEETINGURL",
@@ -111,7 +115,7 @@ def _event(component: icalendar.cal.Component, method: str, zone: tzinfo) -> Cal
         event.all_day = True
     organizer = component.get("ORGANIZER")
     if organizer is not None:
-        event.organizer = _person(organizer)
+        event.organizer = _first_sane(organizer if isinstance(organizer, list) else [organizer])
     attendees = component.get("ATTENDEE")
     if attendees is not None:
         for value in attendees if isinstance(attendees, list) else [attendees]:
@@ -174,6 +178,15 @@ def _zone(tzid: object) -> tzinfo | None:
     return None
 
 
+def _first_sane(values: list[object]) -> Person | None:
+    """A repeated ORGANIZER: the first that names a mail address."""
+    for value in values:
+        person = _person(value)
+        if person.email:
+            return person
+    return None
+
+
 def _person(value: object) -> Person:
     address = str(value).strip()
     if address.lower().startswith("mailto:"):
@@ -183,7 +196,7 @@ def _person(value: object) -> Person:
     if isinstance(common_name, list | tuple):  # an unquoted "Last, First" splits in two
         common_name = ",".join(str(part) for part in common_name)
     name = str(common_name).strip().strip('"') or None
-    email_address = address.strip().lower() if "@" in address else None
+    email_address = address.strip().lower() if _ADDRESS.match(address.strip()) else None
     return Person(name, email_address)
 
 

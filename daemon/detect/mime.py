@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
-from html.parser import HTMLParser
+from html import unescape
 
 import html2text
 
@@ -38,13 +38,33 @@ class ParsedMail:
     message_id: str = ""
     headers: dict[str, str] = field(default_factory=dict)  # lower-case name -> first value
     text: str = ""  # the readable body: text/plain, else HTML converted to text
-    links: list[str] = field(default_factory=list)  # hrefs from HTML parts, in order
+    text_cut: bool = False  # the readable body runs on past the text budget parse() was given
     calendars: list[bytes] = field(default_factory=list)  # text/calendar parts and .ics files
     content_type: str = ""
     own_marker: bool = False  # an X-Afterview header, even an empty one
+    _html_parts: list[Message] = field(default_factory=list, repr=False, compare=False)
+    _html: str | None = field(default=None, repr=False, compare=False)
+    _links: list[str] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def html(self) -> str:
+        """The HTML parts' markup, decoded when first asked for (a plain part is read first)."""
+        if self._html is None:
+            self._html = "\n".join(_decode(part) for part in self._html_parts)[:MAX_HTML_CHARS]
+        return self._html
+
+    @property
+    def links(self) -> list[str]:
+        """The web links of the HTML parts, in order; read when first asked for (most mail
+        that has them says its meeting link in its text already)."""
+        if self._links is None:
+            self._links = _links(_SKIPPED.sub("", self.html)) if self.html else []
+        return self._links
 
 
-def parse(raw: bytes) -> ParsedMail:
+def parse(raw: bytes, text_budget: int = MAX_TEXT_CHARS) -> ParsedMail:
+    """`text_budget`: how much of the readable body the caller reads; an HTML body is
+    converted only that far (the conversion is the costliest step of reading a mail)."""
     # compat32 leaves headers as text; the default policy parses every header it is asked
     # for into objects, which cost a third of the detector's time. Decoding the few headers
     # we read is done here instead.
@@ -68,7 +88,7 @@ def parse(raw: bytes) -> ParsedMail:
         if value:
             parsed.headers[name] = value
     parsed.own_marker = "x-afterview" in message
-    _collect(message, parsed)
+    _collect(message, parsed, min(text_budget, MAX_TEXT_CHARS))
     return parsed
 
 
@@ -148,9 +168,8 @@ def _date(text: str) -> datetime | None:
     return parsed
 
 
-def _collect(message: Message, parsed: ParsedMail) -> None:
+def _collect(message: Message, parsed: ParsedMail, budget: int) -> None:
     plain: list[str] = []
-    html: list[str] = []
     for count, part in enumerate(message.walk()):
         if count > MAX_PARTS:
             break
@@ -171,15 +190,14 @@ def _collect(message: Message, parsed: ParsedMail) -> None:
         if content_type == "text/plain" and disposition != "attachment":
             plain.append(_decode(part))
         elif content_type == "text/html" and disposition != "attachment":
-            html.append(_decode(part))
-    html_text = "\n".join(html)[:MAX_HTML_CHARS]
-    if html_text:
-        parsed.links = _links(html_text)
+            parsed._html_parts.append(part)
     if any(p.strip() for p in plain):
         parsed.text = "\n".join(plain)
-    elif html_text:
-        parsed.text = html_to_text(html_text)
-    parsed.text = parsed.text[:MAX_TEXT_CHARS]
+    elif parsed.html:
+        lean = _LAYOUT_TAG.sub(r"<\1\2>", _SKIPPED.sub("", parsed.html))
+        parsed.text = html_to_text(lean, budget)
+    parsed.text_cut = len(parsed.text) > budget
+    parsed.text = parsed.text[:budget]
 
 
 def _filename(part: Message) -> str:
@@ -206,36 +224,66 @@ def _decode(part: Message) -> str:
     return _bytes_to_text(_payload(part), declared or None)
 
 
-def html_to_text(html: str) -> str:
-    converter = html2text.HTML2Text(bodywidth=0)
-    converter.ignore_images = True
-    converter.ignore_emphasis = True
-    converter.ignore_tables = True
-    converter.ignore_links = True
-    converter.unicode_snob = True
+# What html2text would skip or not use with the options below, removed first: the head,
+# styles, scripts and comments, and the attributes of layout tags (a newsletter's inline
+# styles are most of its bytes, and parsing them most of the conversion's time).
+_SKIPPED = re.compile(
+    r"<head\b.*?</head\s*>|<style\b.*?</style\s*>|<script\b.*?</script\s*>|<!--.*?-->",
+    re.IGNORECASE | re.DOTALL,
+)
+_LAYOUT_TAG = re.compile(
+    r"<(/?)(td|tr|th|table|tbody|thead|tfoot|div|span|p|font|center|body|html|br|hr|h[1-6]|b|i|"
+    r"u|strong|em|section|header|footer|blockquote|img|meta)\b[^<>]*>",
+    re.IGNORECASE,
+)
+_HREF = re.compile(
+    r"""<a\s[^<>]*?(?<![\w-])href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.IGNORECASE
+)
+_CHUNK = 1024
+_NBSP_PLACEHOLDER = "&nbsp_place_holder;"
+# The last lines html2text has written may still change (a paragraph's end, an entity):
+# how far past the budget it writes before the text up to the budget is final.
+_SETTLING = 200
+
+
+class _Converter(html2text.HTML2Text):
+    """html2text, counting what it has written so a caller can stop feeding it."""
+
+    def __init__(self) -> None:
+        super().__init__(bodywidth=0)
+        self.ignore_images = True
+        self.ignore_emphasis = True
+        self.ignore_tables = True
+        self.ignore_links = True
+        self.unicode_snob = True
+        self.written = 0
+
+    def outtextf(self, s: str) -> None:
+        super().outtextf(s)
+        # A non-breaking space is written as a placeholder that finish() makes one character.
+        self.written += len(s) - s.count(_NBSP_PLACEHOLDER) * (len(_NBSP_PLACEHOLDER) - 1)
+
+
+def html_to_text(html: str, budget: int = MAX_TEXT_CHARS) -> str:
+    """The text of an HTML body, converted until `budget` characters are written (a little
+    more: the last lines written may still change)."""
+    converter = _Converter()
     try:
-        return converter.handle(html)
+        for start in range(0, len(html), _CHUNK):
+            converter.feed(html[start : start + _CHUNK])
+            if converter.written > budget + _SETTLING:
+                break
+        converter.feed("")
+        return converter.finish()
     except (ValueError, AssertionError, IndexError, KeyError, TypeError):
         return re.sub(r"<[^>]+>", " ", html)
 
 
-class _LinkCollector(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.links: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "a":
-            for name, value in attrs:
-                if name == "href" and value and value.startswith(("http://", "https://")):
-                    self.links.append(value.strip())
-
-
 def _links(html: str) -> list[str]:
-    collector = _LinkCollector()
-    try:
-        collector.feed(html)
-        collector.close()
-    except (ValueError, AssertionError, IndexError):
-        pass
-    return collector.links
+    """The web links of the HTML's anchors, in order."""
+    found = []
+    for match in _HREF.finditer(html):
+        value = unescape(match.group(1) or match.group(2) or match.group(3) or "").strip()
+        if value.startswith(("http://", "https://")):
+            found.append(value)
+    return found

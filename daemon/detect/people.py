@@ -2,25 +2,35 @@
 
 from __future__ import annotations
 
+import functools
 import re
-import unicodedata
 
 from daemon.detect.cues import is_ats_domain
 from daemon.detect.fastre import Pattern
 from daemon.detect.ics import Attendee
+from daemon.detect.links import EMAIL, emails_in
+from daemon.detect.text import fold
 from daemon.model import Person
 
 _ROBOT_LOCAL = re.compile(
-    r"^(?:no-?reply|do-?not-?reply|donotreply|notifications?|notify|scheduling|scheduler|calendar|"
+    r"^(?:no[-_]?reply|do[-_]?not[-_]?reply|notifications?|notify|scheduling|scheduler|calendar|"
     r"invites?|invitations?|mailer-daemon|postmaster|bounces?|automated|system|alerts?|"
-    r"noreply[-.\w]*|calendly|updates?)(?:[+._-].*)?$",
+    r"calendly|updates?)(?:[+._-].*)?$"
+    r"|(?:^|[+._-])(?:no[-_]?reply|do[-_]?not[-_]?reply)(?:[+._-]|$)",
     re.IGNORECASE,
 )
-# A team's shared mailbox: not a person, unless a person's name is on it this time.
+# A team's shared mailbox: whoever signs for it, it is no one the candidate will meet.
 _TEAM_LOCAL = re.compile(
-    r"^(?:jobs?|careers?|talent|recruiting|recruitment|hr|hello|info|team|support|rrhh|personal|"
-    r"bewerbung(?:en)?|karriere|recrutement|reclutamiento|seleccion|gestionhumana|"
-    r"talentacquisition|people|empleo|emploi|stellen)(?:[+._-].*)?$",
+    r"^(?:jobs?|careers?|talent|recruiting|recruiters?|recruitment|hiring|hr|hello|info|team|"
+    r"support|rrhh|personal|bewerbung(?:en)?|karriere|recrutement|reclutamiento|seleccion|"
+    r"gestionhumana|talentacquisition|people|empleo|emploi|stellen)(?:[+._-].*)?$",
+    re.IGNORECASE,
+)
+# Calendars that are not people: Google's room and group calendars, Exchange room mailboxes.
+_CALENDAR_DOMAIN = re.compile(r"(?:^|\.)(?:resource|group(?:\.v)?)\.calendar\.google\.com$")
+_ROOM_LOCAL = re.compile(
+    r"^(?:room|conf(?:erence)?(?:-?room|-?rm)?|meeting-?room|mtg-?(?:room|rm)|raum|"
+    r"besprechungs?raum|salle|sala)(?:[-._\d]|$)",
     re.IGNORECASE,
 )
 _ROOM = re.compile(
@@ -41,7 +51,6 @@ _LEAD = Pattern(
     re.IGNORECASE,
 )
 _PERSON_AT = re.compile(rf"{_TITLE}({NAME})")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _NOT_NAMES = re.compile(
     r"\b(?:Team|Inc|GmbH|Ltd|LLC|Recruiting|Talent|Engineering|Department|Group|Solutions|Labs|"
     r"Technologies|Systems|Robotics|Software|Corp|Company|Google|Microsoft|Zoom|Teams|Meet|Calendar|"
@@ -85,16 +94,20 @@ _GREETING = re.compile(
 
 
 def is_robot(address: str | None) -> bool:
+    """A scheduling robot, a no-reply sender, a room or group calendar, or a team mailbox:
+    never someone the candidate meets (a team mailbox may still be who schedules)."""
     if not address or "@" not in address:
         return False
     local, _, domain = address.lower().partition("@")
-    if _ROBOT_LOCAL.match(local) or is_team_mailbox(address):
+    if _ROBOT_LOCAL.search(local) or _ROOM_LOCAL.match(local) or is_team_mailbox(address):
+        return True
+    if _CALENDAR_DOMAIN.search(domain):
         return True
     return is_ats_domain(domain) and not _looks_personal(local)
 
 
 def is_team_mailbox(address: str) -> bool:
-    """careers@, rrhh@, bewerbung@: shared by a team; a person may still sign for it."""
+    """careers@, rrhh@, bewerbung@: shared by a team."""
     return bool(_TEAM_LOCAL.match(address.lower().split("@")[0]))
 
 
@@ -105,40 +118,60 @@ def _looks_personal(local: str) -> bool:
 def from_attendees(
     attendees: list[Attendee], organizer: Person | None, me: set[str]
 ) -> list[Person]:
+    """Attendees who take part: not rooms, not those who declined or only watch (Outlook
+    lists a coordinator as ROLE=NON-PARTICIPANT), nor an organizer who is one of those."""
     people: list[Person] = []
+    left_out: set[str] = set()
     for attendee in attendees:
         person = attendee.person
-        if attendee.cutype in ("ROOM", "RESOURCE") or _ROOM.search(person.name or ""):
-            continue
-        if attendee.role == "NON-PARTICIPANT":
+        if (
+            attendee.cutype in ("ROOM", "RESOURCE")
+            or _ROOM.search(person.name or "")
+            or attendee.role == "NON-PARTICIPANT"
+            or attendee.partstat == "DECLINED"
+        ):
+            if person.email:
+                left_out.add(person.email)
             continue
         people.append(person)
-    if organizer is not None:
+    if organizer is not None and organizer.email not in left_out:
         people.append(organizer)
-    return _clean(people, me)
+    found = clean(people, me)
+    if found or organizer is None or not organizer.email or organizer.email in left_out:
+        return found
+    # A person signing for a team mailbox schedules; alone with the candidate, they also
+    # hold the meeting ("Paola Vargas" <rrhh@...> for a closing talk with HR).
+    name = display_name(organizer.name)
+    if name and " " in name and is_team_mailbox(organizer.email) and not _NOT_NAMES.search(name):
+        return [Person(name, organizer.email)]
+    return found
 
 
 def from_prose(text: str, me: set[str], my_names: set[str]) -> list[Person]:
     people: list[Person] = []
-    emails = [e.lower() for e in _EMAIL.findall(text)] if "@" in text else []
+    emails: list[str] | None = None
     for lead in _LEAD.finditer(text):
         segment = text[lead.end() : lead.end() + 240].split("\n\n")[0]
-        for index, match in enumerate(_PERSON_AT.finditer(segment)):
-            gap = segment[: match.start()] if index == 0 else ""
-            if index == 0 and gap.strip(" (\"'"):
-                break  # the name must follow the lead words directly
+        # The name must follow the lead words directly (past spaces, quotes, a bracket).
+        first = len(segment) - len(segment.lstrip(" (\"'"))
+        if _PERSON_AT.match(segment, first) is None:
+            continue
+        for match in _PERSON_AT.finditer(segment, first):
             name = match.group(1)
             if _NOT_NAMES.search(name) or name.lower() in my_names:
                 continue
-            people.append(Person(name, _email_for(name, segment[match.end() :], emails)))
-            rest = segment[match.end() :]
-            if not re.match(
-                r"^\s*(?:\([^)]*\)|<[^>]*>|,[^,\n]{0,60}?)?\s*(?:,|and|und|et|y|&)\s", rest
-            ):
+            if _coordinates(text, lead.end() + match.start()):
                 break
-            segment_end = match.end()
-            segment = segment[:segment_end] + rest
-    return _clean(people, me)
+            if emails is None:
+                emails = emails_in(text)
+            people.append(Person(name, _email_for(name, segment[match.end() :], emails)))
+            if not _AND_NEXT.match(segment, match.end()):
+                break
+    return clean(people, me)
+
+
+# After a name, another one: "Dana Lee (Engineering) and Sam Ortiz", "Dana, Sam".
+_AND_NEXT = re.compile(r"\s*(?:\([^)]*\)|<[^>]*>|,[^,\n]{0,60}?)?\s*(?:,|and|und|et|y|&)\s")
 
 
 _TITLE_WORDS = (
@@ -148,6 +181,7 @@ _TITLE_WORDS = (
     r"responsable|directeur|directrice|ingénieur|chef|gerente|director[a]?|jef[ea]|"
     r"ingenier[oa]|coordinator|coordinador[a]?|owner|researcher|professor|dean|editor)"
 )
+_TITLE_WORD = Pattern(_TITLE_WORDS, re.IGNORECASE)
 _LIST_HEADER = Pattern(
     r"^\s*\**(?:your |the )?(?:panel(?:ists)?|interviewers?|interview (?:team|panel)|who|attendees|"
     r"host|hosts|organi[sz]er|organisator(?:in)?|organisateur|organizador|anfitri[óo]n|guests|"
@@ -172,9 +206,9 @@ def from_lists_and_titles(text: str, me: set[str], my_names: set[str]) -> list[P
     "Tobias (Tech Lead, tobias@example.com)"."""
     people: list[Person] = []
     for match in _FIRST_NAME_WITH_ADDRESS.finditer(text):
-        if match.group(1).lower() not in my_names:
+        if match.group(1).lower() not in my_names and not _coordinates(text, match.start()):
             people.append(Person(match.group(1), match.group(2).lower()))
-    emails = [e.lower() for e in _EMAIL.findall(text)] if "@" in text else []
+    emails = emails_in(text)
     for header in _LIST_HEADER.finditer(text):
         block = [header.group(1)]
         following = text[header.end() :].split("\n")[1:13]  # the lines under the header
@@ -193,10 +227,15 @@ def from_lists_and_titles(text: str, me: set[str], my_names: set[str]) -> list[P
             continue  # a name opening a line is a signature, not a participant
         title = match.group(2) or match.group(3) or ""
         name = match.group(1)
-        titled = re.search(_TITLE_WORDS, title, re.IGNORECASE)
-        if titled and not _NOT_NAMES.search(name) and name.lower() not in my_names:
+        titled = _TITLE_WORD.search(title)
+        if (
+            titled
+            and not _NOT_NAMES.search(name)
+            and name.lower() not in my_names
+            and not _coordinates(text, match.start())
+        ):
             people.append(Person(name, _email_for(name, text[match.end() :], emails)))
-    return _clean(people, me)
+    return clean(people, me)
 
 
 def with_known_addresses(people: list[Person], known: list[tuple[str, str]]) -> list[Person]:
@@ -204,49 +243,75 @@ def with_known_addresses(people: list[Person], known: list[tuple[str, str]]) -> 
     found = []
     for person in people:
         if person.email is None and person.name:
-            person = Person(person.name, _address_for(person.name, known))
+            wanted = person.name.lower()
+            shown = next((a for d, a in known if d and d.lower() == wanted), None)
+            person = Person(person.name, shown or address_for(person.name, [a for _, a in known]))
         found.append(person)
     return found
 
 
-def _address_for(name: str, known: list[tuple[str, str]]) -> str | None:
-    wanted = name.lower()
-    for display, address in known:
-        if display and display.lower() == wanted:
-            return address
-    tokens = [_plain(t) for t in re.split(r"[\s-]+", wanted) if len(t) > 1]
-    if not tokens:
+@functools.lru_cache(maxsize=4096)
+def _local_tokens(address: str) -> tuple[str, ...]:
+    """ "Dana.Lee+jobs2@x" -> ("dana", "lee"): the words of an address's local part."""
+    local = fold(address.split("@")[0].split("+")[0])
+    return tuple(t for t in (_DIGITS.sub("", part) for part in _LOCAL_SEPARATOR.split(local)) if t)
+
+
+_DIGITS = re.compile(r"\d+")
+_LOCAL_SEPARATOR = re.compile(r"[._-]+")
+_NAME_SEPARATOR = re.compile(r"[\s'’-]+")
+
+
+def address_for(name: str, addresses: list[str], *, first_name_alone: bool = True) -> str | None:
+    """The address whose local part spells `name`: by the name's words (first and last,
+    either order, joined or separated, one of them as an initial), never by a substring.
+    A bare first name ("nate@") counts only when no address spells the name better."""
+    words = [fold(w) for w in _NAME_SEPARATOR.split(name) if w]
+    words = [w for w in words if w.isalpha()]
+    if not words:
         return None
-    first, last = tokens[0], tokens[-1]
-    shapes = {first + last, f"{first}.{last}", f"{first}_{last}", f"{first}-{last}", first[0] + last,
-              f"{first[0]}.{last}", f"{first}.{last[0]}", f"{first}{last[0]}"}  # fmt: skip
-    for _, address in known:
-        local = _plain(address.split("@")[0])
-        if local in shapes or (len(tokens) == 1 and local == first):
+    first = words[0]
+    shapes: set[tuple[str, ...]] = set()
+    for last in words[1:]:
+        for a, b in ((first, last), (last, first), (first[0], last), (first, last[0])):
+            shapes.add((a, b))
+    joined_shapes = {a + b for a, b in shapes}
+    fallback = None
+    for address in addresses:
+        tokens = _local_tokens(address)
+        if tokens in shapes or (len(tokens) == 1 and tokens[0] in joined_shapes):
             return address
-    for _, address in known:
-        if _plain(address.split("@")[0]) == first:
-            return address  # "nate@bramble..." for Nate Osborne
-    return None
-
-
-def _plain(word: str) -> str:
-    lowered = word.lower()
-    for umlaut, spelled in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
-        lowered = lowered.replace(umlaut, spelled)
-    return unicodedata.normalize("NFKD", lowered).encode("ascii", "ignore").decode()
+        if len(words) == 1 and tokens == (first,):
+            return address
+        if fallback is None and first_name_alone and tokens == (first,):
+            fallback = address  # "nate@bramble.example" for Nate Osborne
+    return fallback
 
 
 def _email_for(name: str, after: str, emails: list[str]) -> str | None:
-    nearby = _EMAIL.search(after[:80])
+    """The address written right after a name ("Dana Lee (dana@x)"), else one that spells it."""
+    nearby = EMAIL.search(after[:80])
     if nearby and re.match(r"^\s*[(<\[]", after[: nearby.start() + 1] or ""):
         return nearby.group(0).lower()
-    tokens = [t.lower() for t in re.split(r"[\s-]+", name) if len(t) > 1]
-    for address in emails:
-        local = address.split("@")[0]
-        if tokens and tokens[0] in local and (len(tokens) == 1 or tokens[-1] in local):
-            return address
-    return None
+    return address_for(name, emails)
+
+
+# Words around a name that make the person a contact for questions or the one who
+# coordinates, not an interviewer: "if you have questions, contact Jessica (jessica@...)".
+_COORDINATOR = re.compile(
+    r"\b(?:questions?|contact|reach out|get in touch|coordinat\w*|logistics|assist\w*|"
+    r"fragen|ansprechpartner\w*|kontakt\w*|wenden sie sich|koordin\w*|contacte[rz]|"
+    r"n'h[ée]sitez|coordonn\w*|dudas|preguntas|contacta\w*|coordin\w*)\b",
+    re.IGNORECASE,
+)
+_SENTENCE_START = re.compile(r"[.!?\n][^.!?\n]*$")
+
+
+def _coordinates(text: str, position: int) -> bool:
+    """Whether the sentence leading up to `position` presents a contact or a coordinator."""
+    before = text[max(0, position - 160) : position]
+    opening = _SENTENCE_START.search(before)
+    return bool(_COORDINATOR.search(before[opening.start() if opening else 0 :]))
 
 
 def display_name(name: str | None) -> str | None:
@@ -266,12 +331,11 @@ def display_name(name: str | None) -> str | None:
     return name or None
 
 
-def dedupe(people: list[Person], me: set[str]) -> list[Person]:
-    return _clean(people, me)
-
-
-def _clean(people: list[Person], me: set[str]) -> list[Person]:
+def clean(people: list[Person], me: set[str]) -> list[Person]:
+    """Names tidied, and each person once: not the candidate (by address, or by a name their
+    address spells), not a robot or team mailbox, not a greeting or a team's name."""
     seen: dict[str, Person] = {}
+    mine = list(me)
     for person in people:
         person = Person(display_name(person.name), person.email)
         if not person.email and person.name and " " not in person.name:
@@ -280,14 +344,14 @@ def _clean(people: list[Person], me: set[str]) -> list[Person]:
             if not person.email:
                 continue  # "Hi Jordan", "Product Analytics": not a person we can write to
             person = Person(None, person.email)
-        if person.email and person.email in me:
+        if person.email and (person.email in me or is_robot(person.email)):
             continue
-        # A person's name on a team mailbox ("Paola Vargas <rrhh@...>") is that person.
-        signed_team = (
-            bool(person.email) and is_team_mailbox(person.email or "") and bool(person.name)
-        )
-        if person.email and is_robot(person.email) and not signed_team:
-            continue
+        if (
+            not person.email
+            and person.name
+            and address_for(person.name, mine, first_name_alone=False)
+        ):
+            continue  # "Jordan Avery" when the mail is for jordan.avery@...
         if not person.email and not person.name:
             continue
         key = (person.email or person.name or "").lower()

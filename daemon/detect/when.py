@@ -8,6 +8,8 @@ No general date library reads these reliably in four languages at this speed, he
 
 from __future__ import annotations
 
+import bisect
+import email.utils
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
@@ -46,18 +48,19 @@ _WEEKDAY = "(" + "|".join(sorted(map(re.escape, WEEKDAY_WORDS), key=len, reverse
 _DAY = r"(\d{1,2})(?:st|nd|rd|th|er|\.|º|°)?"
 _YEAR = r"(?:,?\s+(?:de\s+)?(\d{4}))?"
 
-DAY_MONTH = re.compile(
+DAY_MONTH = Pattern(
     rf"\b(?:{_WEEKDAY},?\s+)?(?:the\s+|le\s+|el\s+|den\s+)?{_DAY}\s+(?:of\s+|de\s+)?{_MONTH}(?!\w){_YEAR}",
     re.IGNORECASE,
 )
-MONTH_DAY = re.compile(
+MONTH_DAY = Pattern(
     rf"\b(?:{_WEEKDAY},?\s+)?{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?(?!\d){_YEAR}", re.IGNORECASE
 )
-ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+# Each opens with "(?=\d)": said first, it lets `re` skip to the next digit fast.
+ISO_DATE = re.compile(r"(?=\d)\b(\d{4})-(\d{2})-(\d{2})\b")
 NUMERIC_DATE = re.compile(
-    r"(?<![\d/.])(\d{1,2})([./])(\d{1,2})(?:\2(\d{4}|\d{2}))?(\.?)(?![\d/]|\.\d)"
+    r"(?=\d)(?<![\d/.])(\d{1,2})([./])(\d{1,2})(?:\2(\d{4}|\d{2}))?(\.?)(?![\d/]|\.\d)"
 )
-WEEKDAY_ALONE = re.compile(
+WEEKDAY_ALONE = Pattern(
     rf"\b(next|this|coming|nächsten|kommenden|prochain)?\s*{_WEEKDAY}(?!\w)", re.IGNORECASE
 )
 RELATIVE = Pattern(
@@ -74,14 +77,20 @@ _RELATIVE_DAYS = {
 _AMPM = r"\s*(a\.?\s?m\.?|p\.?\s?m\.?)(?![a-z])"
 _CLOCK = (
     # 15, 15:30, 15.30, 15h30 -- but not the offset in "(UTC-05:00)" or "GMT+1"
-    r"(?<![\d.,/])(?<!\d:)(?<![+−])(?<!(?:utc|gmt)-)(\d{1,2})(?:(?::|\.|h)(\d{2}))?"
+    # and "14 h 30" as French typesetting spaces it
+    r"(?<![\d.,/])(?<!\d:)(?<![+−])(?<!(?:utc|gmt)-)(\d{1,2})(?:(?::|\.|[ \t]?h[ \t]?)(\d{2}))?"
     rf"(?:{_AMPM}|\s*(uhr|h)\b|\s*(de la (?:mañana|tarde|noche)|du (?:matin|soir)|de l'après-midi))?"
 )
 TIME = re.compile(_CLOCK + r"(?![\d/])", re.IGNORECASE)
+_DIGIT_RUN = re.compile(r"\d+")
+_NOT_BEFORE = (".", ",", "/")
 RANGE_JOIN = re.compile(
     r"\s*(?:-|–|—|to|until|till|bis|à|a|au|y|and|und)\s*(?:um\s+|las\s+)?", re.IGNORECASE
 )
-NOON = re.compile(r"\b(noon|midday|midi|mediodía|mittag)\b", re.IGNORECASE)
+# "midi" is noon, "l'après-midi" the afternoon.
+NOON = Pattern(
+    r"\b(noon|midday|midi|mediodía|mittag)\b(?<!après-midi)(?<!apres-midi)", re.IGNORECASE
+)
 LENGTH = Pattern(
     r"(?<![\d:])(\d{1,3}|an?|one|une|una|eine|half an?)[\s-]*"
     r"(minutes?|mins?\b|min\.|minuten|minutos|hours?|hrs?\b|stunden?|heures?|horas?)",
@@ -120,13 +129,18 @@ class Moment:
 
 
 def find_moments(
-    text: str, sent: datetime | None, default_zone: tzinfo, *, day_first: bool
+    text: str,
+    sent: datetime | None,
+    default_zone: tzinfo,
+    *,
+    day_first: bool,
+    anchors: tuple[tuple[int, datetime], ...] = (),
 ) -> list[Moment]:
-    """Every date-with-time in `text`, in order of appearance."""
+    """Every date-with-time in `text`, in order of appearance. `anchors`: from a position
+    on, relative dates count from another date (a forwarded mail's own Date)."""
     moment = sent or datetime.now(default_zone)
     if not 1970 <= moment.year <= 2100:
         return []  # a Date header from year 9999 gives nothing to count relative days from
-    today = moment.astimezone(default_zone).date()
     times = find_times(text)
     if not times:
         return []  # a date without a time is no interview slot
@@ -134,13 +148,18 @@ def find_moments(
     # first time and just after the last one (see _date_for).
     low = text.rfind("\n", 0, max(0, times[0].start - 620)) + 1
     high = min(len(text), times[-1].end + 60)
-    dates = [
-        DateMention(d.day, d.start + low, d.end + low)
-        for d in find_dates(text[low:high], today, day_first=day_first)
-    ]
+    dates = []
+    for piece_start, piece_end, reference in _spans(low, high, moment, anchors):
+        today = reference.astimezone(default_zone).date()
+        dates += [
+            DateMention(d.day, d.start + piece_start, d.end + piece_start)
+            for d in find_dates(text[piece_start:piece_end], today, day_first=day_first)
+        ]
     notice_zone = zones.zone_named(text[low : times[-1].end + 400])
     moments = []
     for found in times:
+        if any(d.start <= found.start < d.end for d in dates):
+            continue  # "from 14 December": the number is the date's day, not a time
         day = _date_for(found, dates, text)
         if day is None:
             continue
@@ -158,21 +177,77 @@ def find_moments(
     return moments
 
 
+def _spans(
+    low: int, high: int, sent: datetime, anchors: tuple[tuple[int, datetime], ...]
+) -> list[tuple[int, int, datetime]]:
+    """[low, high) cut where an anchor starts, each piece with the date it counts from."""
+    spans, start, reference = [], low, sent
+    for position, anchored in sorted(anchors, key=lambda a: a[0]):
+        if position >= high:
+            break
+        if position > start:
+            spans.append((start, position, reference))
+            start = position
+        if 1970 <= anchored.year <= 2100:
+            reference = anchored
+    spans.append((start, high, reference))
+    return spans
+
+
+def reference_date(
+    line: str, sent: datetime | None, zone: tzinfo, *, day_first: bool
+) -> datetime | None:
+    """The moment a forwarded mail's date line names: "Date: Tue, 3 Nov 2026 09:14:00 -0500",
+    "Sent: Monday, 19 October 2026 16:12", "On Tue, Nov 3, 2026 at 9:14 AM Dana wrote:"."""
+    value = line.split(":", 1)[1] if ":" in line else line
+    try:
+        stamped = email.utils.parsedate_to_datetime(value.strip(" *\t\r"))
+    except (TypeError, ValueError, IndexError):
+        stamped = None
+    if stamped is not None and stamped.tzinfo is not None:
+        return stamped
+    found = find_moments(line, sent, zone, day_first=day_first)
+    if found:
+        return found[0].start
+    today = (sent or datetime.now(zone)).astimezone(zone).date()
+    days = find_dates(line, today, day_first=day_first)
+    return datetime.combine(days[0].day, time(12, 0), zone) if days else None
+
+
 def _normal(moment: datetime) -> datetime:
     """Resolve the zone to a fixed offset, so the ISO form carries it."""
     offset = moment.utcoffset()
     return moment if offset is None else moment.replace(tzinfo=timezone(offset))
 
 
+# What may stand between a date and its own time: "Dec 1 at 3pm", "3pm on Dec 1",
+# "03.12.2026, 14:30", "am 3. Dezember um 15 Uhr", "le 3 décembre à 15h".
+_BINDS = re.compile(
+    r"^[\s,(]*(?:(?:at|on|from|um|am|ab|von|à|a|las|la|le|el|the|den|de|du|dès|@|-|–)[\s,]*){0,3}$",
+    re.IGNORECASE,
+)
+
+
 def _date_for(found: TimeMention, dates: list[DateMention], text: str) -> date | None:
-    """The date a time belongs to: on its own line first, then just before, just after, or
-    the last date above it ("Thursday, Dec 3:" over a list of sessions)."""
+    """The date a time belongs to: one written right beside it ("Dec 1 at 3pm", "3pm on
+    Dec 1"), else the last date before it on its line ("Dec 1 at 3pm or 5pm"), else the first
+    after it on the line; then just before, just after, or the last date above it
+    ("Thursday, Dec 3:" over a list of sessions). Nearness alone would give "Dec 1 at 3pm,
+    and Dec 2 at 10am" one day for both."""
     line_start = text.rfind("\n", 0, found.start) + 1
     line_end = text.find("\n", found.end)
     line_end = len(text) if line_end < 0 else line_end
     same_line = [d for d in dates if line_start <= d.start and d.end <= line_end]
     if same_line:
-        return min(same_line, key=lambda d: abs(d.start - found.start)).day
+        before = [d for d in same_line if d.end <= found.start]
+        after = [d for d in same_line if d.start >= found.end]
+        if before and _BINDS.match(text[before[-1].end : found.start]):
+            return before[-1].day
+        if after and _BINDS.match(text[found.end : after[0].start]):
+            return after[0].day
+        if before or after:
+            return (before[-1] if before else after[0]).day
+        return same_line[0].day  # a date read across the time ("3.12." beside "3.12 Uhr")
     before = [d for d in dates if d.end <= found.start]
     after = [d for d in dates if d.start >= found.end]
     if before and found.start - before[-1].end <= 60:
@@ -344,11 +419,27 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
         return None
 
 
+def _clock_at_or_after(text: str, starts: list[int], position: int) -> re.Match[str] | None:
+    """TIME.search(text, position), tried only where a run of digits starts: a time starts
+    there or nowhere, and TIME's look-behinds make a plain search slow on long text."""
+    for start in starts[bisect.bisect_left(starts, position) :]:
+        match = TIME.match(text, start)
+        if match is not None:
+            return match
+    return None
+
+
 def find_times(text: str) -> list[TimeMention]:
     found: list[TimeMention] = []
+    # A time starts a run of one or two digits that no digit, point, comma or slash precedes.
+    starts = [
+        run.start()
+        for run in _DIGIT_RUN.finditer(text)
+        if run.end() - run.start() <= 2 and text[run.start() - 1 : run.start()] not in _NOT_BEFORE
+    ]
     position = 0
     while True:
-        match = TIME.search(text, position)
+        match = _clock_at_or_after(text, starts, position)
         if match is None:
             break
         position = match.end()
@@ -369,10 +460,7 @@ def find_times(text: str) -> list[TimeMention]:
         zone = zones.zone_from_match(zone_match) if zone_match else None
         if zone_match and isinstance(zone, timezone):
             # Outlook writes "(UTC-05:00) Eastern Time (US & Canada)" all year: the name wins.
-            named = zones.ZONE_AFTER_TIME.match(text, zone_match.end() + 1)
-            named_zone = zones.zone_from_match(named) if named else None
-            if named_zone is not None and not isinstance(named_zone, timezone):
-                zone = named_zone
+            zone = zones.labelled(zone, text, zone_match.end())
         found.append(TimeMention(first, end_time, zone, match.start(), end_at))
     for match in NOON.finditer(text):
         found.append(TimeMention(time(12, 0), None, None, match.start(), match.end()))

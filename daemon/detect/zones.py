@@ -7,6 +7,7 @@ the date. Explicit offsets ("UTC+1", "GMT-05:00") stay fixed.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -51,13 +52,44 @@ _NAMED = {
     "utc": "UTC", "z": "UTC",
 }  # fmt: skip
 
+# The places Outlook and Windows name after an offset: "(UTC+01:00) Amsterdam, Berlin, Bern,
+# Rome, Stockholm, Vienna". The offset there is the standard one all year; the place says
+# which clock is meant, DST included.
+_LABEL_PLACES = {
+    "amsterdam": "Europe/Amsterdam", "berlin": "Europe/Berlin", "brussels": "Europe/Brussels",
+    "bruxelles": "Europe/Brussels", "brüssel": "Europe/Brussels", "paris": "Europe/Paris",
+    "madrid": "Europe/Madrid", "belgrade": "Europe/Belgrade", "belgrad": "Europe/Belgrade",
+    "sarajevo": "Europe/Sarajevo", "warsaw": "Europe/Warsaw", "prague": "Europe/Prague",
+    "dublin": "Europe/Dublin", "london": "Europe/London", "lisbon": "Europe/Lisbon",
+    "athens": "Europe/Athens", "athènes": "Europe/Athens", "athen": "Europe/Athens",
+    "bucharest": "Europe/Bucharest", "helsinki": "Europe/Helsinki", "istanbul": "Europe/Istanbul",
+    "chennai": "Asia/Kolkata", "osaka": "Asia/Tokyo", "beijing": "Asia/Shanghai",
+    "kuala lumpur": "Asia/Kuala_Lumpur", "singapore": "Asia/Singapore",
+    "canberra": "Australia/Sydney", "sydney": "Australia/Sydney",
+    "guadalajara": "America/Mexico_City", "bogota": "America/Bogota", "bogotá": "America/Bogota",
+    "buenos aires": "America/Argentina/Buenos_Aires", "santiago": "America/Santiago",
+    "atlantic time": "America/Halifax", "arizona": "America/Phoenix",
+    "coordinated universal time": "UTC",
+}  # fmt: skip
+_LABEL = re.compile(
+    r"[ \t]*\)?[ \t]*(?:city of[ \t]+)?("
+    + "|".join(
+        re.escape(w)
+        for w in sorted({**_NAMED, **_LABEL_PLACES}, key=len, reverse=True)
+        if len(w) > 3
+    )
+    + r")\b",
+    re.IGNORECASE,
+)
+
 _WORDS = sorted(_NAMED, key=len, reverse=True)
 _ABBREVIATIONS = [w for w in _WORDS if " " not in w and w not in ("eastern", "pacific")]
 _PHRASES = [w for w in _WORDS if w not in _ABBREVIATIONS]
 
 # Abbreviations count only in capitals: French "et" is "and", "ist" is German for "is".
-# A sign right after UTC/GMT ("UTC+1", "GMT -05:00"), not a dash that starts a range.
-_OFFSET = r"(?:utc|gmt)[ \t]?([+\-−])[ \t]?(\d{1,2})(?::?(\d{2}))?(?![\d:.h]|\s*(?:am|pm)\b)"
+# A sign right after UTC/GMT ("UTC+1", "GMT -05:00"), not a dash that starts a range
+# ("10:00 UTC - 11:00 UTC": a sign stands against its number).
+_OFFSET = r"(?:utc|gmt)[ \t]?([+\-−])(\d{1,2})(?::?(\d{2}))?(?![\d:.h]|\s*(?:am|pm)\b)"
 _IANA = r"\b((?:Europe|America|Asia|Africa|Australia|Pacific|Atlantic)/[A-Z][A-Za-z_]+(?:/[A-Z][A-Za-z_]+)?)"
 # A zone right after a time: "3pm ET", "15:00 Uhr (MEZ)", "10:00 (UTC+1)", "3pm Eastern Time".
 ZONE_AFTER_TIME = re.compile(
@@ -87,19 +119,7 @@ ZONE_ANYWHERE = Pattern(
     re.IGNORECASE,
 )
 
-_CLOCKISH_LINE = re.compile(
-    r"^.*(?:\d|time|zeit|heure|hora|zone|utc|gmt).*$", re.IGNORECASE | re.MULTILINE
-)
-
-# Zones tried, in order, when only a Date header's offset is known.
-_GUESSES = {
-    "en": ("America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles",
-           "Europe/London", "Europe/Berlin", "Asia/Kolkata", "UTC"),
-    "de": ("Europe/Berlin", "Europe/London", "UTC"),
-    "fr": ("Europe/Paris", "America/Toronto", "Europe/London", "UTC"),
-    "es": ("Europe/Madrid", "America/Mexico_City", "America/Bogota",
-           "America/Argentina/Buenos_Aires", "UTC"),
-}  # fmt: skip
+_CLOCKISH = re.compile(r"\d|time|zeit|heure|hora|zone|utc|gmt", re.IGNORECASE)
 
 
 def zone_from_match(match: re.Match[str]) -> tzinfo | None:
@@ -122,27 +142,45 @@ def zone_from_match(match: re.Match[str]) -> tzinfo | None:
         return None
 
 
+def labelled(offset_zone: timezone, text: str, end: int) -> tzinfo:
+    """The place an Outlook label names after its offset ("(UTC-05:00) Eastern Time (US &
+    Canada)"), when that place's clock has this offset in winter or summer; else the offset."""
+    found = _LABEL.match(text, end)
+    if found is None:
+        return offset_zone
+    word = " ".join(found.group(1).lower().split())
+    name = _LABEL_PLACES.get(word) or _NAMED.get(word)
+    if name is None:
+        return offset_zone
+    offset = offset_zone.utcoffset(None)
+    return ZoneInfo(name) if offset in _offsets(name) else offset_zone
+
+
+@functools.cache
+def _offsets(name: str) -> frozenset[timedelta | None]:
+    """The offsets a zone's clock has had in winter and summer over recent years."""
+    zone = ZoneInfo(name)
+    return frozenset(
+        datetime(year, month, 1, tzinfo=zone).utcoffset()
+        for year in range(2015, 2036)
+        for month in (1, 7)
+    )
+
+
 def zone_named(text: str) -> tzinfo | None:
     """The first zone named anywhere in `text` (a notice like "all times in CET").
 
-    Only lines that mention a time or a clock are searched: the pattern is long.
+    Only a line that mentions a time or a clock counts ("ET" alone is likelier a word). A
+    named zone keeps its own offset on the day in question: CET means +02:00 in June.
     """
-    lines = "\n".join(_CLOCKISH_LINE.findall(text))
-    for match in ZONE_ANYWHERE.finditer(lines):
+    for match in ZONE_ANYWHERE.finditer(text):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        line_end = text.find("\n", match.end())
+        if not _CLOCKISH.search(text, line_start, len(text) if line_end < 0 else line_end):
+            continue
         zone = zone_from_match(match)
+        if isinstance(zone, timezone):
+            return labelled(zone, text, match.end())
         if zone is not None:
             return zone
     return None
-
-
-def guess_zone(sent: datetime | None, language: str) -> tzinfo:
-    """A place whose clock matched the Date header's offset when the mail was written."""
-    if sent is None or sent.utcoffset() is None:
-        return ZoneInfo(_GUESSES.get(language, _GUESSES["en"])[0])
-    offset = sent.utcoffset()
-    for name in _GUESSES.get(language, _GUESSES["en"]) + _GUESSES["en"]:
-        zone = ZoneInfo(name)
-        if sent.astimezone(zone).utcoffset() == offset:
-            return zone
-    assert offset is not None
-    return timezone(offset)

@@ -8,15 +8,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from daemon.detect import classify, company, cues, people, when, zones
+from daemon.detect import classify, company, cues, details, people, text, when, zones
 from daemon.detect.fastre import Pattern, loosen
 
-PATTERNS = [
-    value
-    for module in (cues, people, when, classify, zones)
-    for value in vars(module).values()
-    if isinstance(value, Pattern)
-] + list(company._COMPILED)
+PATTERNS = (
+    [
+        value
+        for module in (cues, people, when, classify, zones, text, details)
+        for value in vars(module).values()
+        if isinstance(value, Pattern)
+    ]
+    + list(company._COMPILED)
+    + list(details._ROLE)
+)
 
 WORDS = st.sampled_from(
     [
@@ -121,7 +125,8 @@ def test_gate_never_hides_a_match(text: str) -> None:
     ("pattern", "loosened"),
     [
         (r"\binterview\b", r"\binterview\b"),  # ASCII \b beside ASCII letters: kept
-        (r"\b(?:a|b)\b", "(?:a|b)"),  # beside a group: dropped
+        (r"\b(?:a|b)\b", r"\b(?:a|b)"),  # before a group of ASCII branches: kept
+        (r"\b(?:a|é)\b", "(?:a|é)"),  # a branch may start with a non-ASCII letter: dropped
         (r"\b[ée]change", "[ée]change"),
         (r"\ba?b", "a?b"),
         (r"(?<![\d:])(\d{1,2})", r"(\pN{1,2})"),
@@ -156,3 +161,10 @@ def test_case_folding_and_separators_re2_reads_differently(text: str) -> None:
     for pattern in PATTERNS:
         expected = [m.span() for m in pattern.reference.finditer(text)]
         assert [m.span() for m in pattern.finditer(text)] == expected, pattern.pattern
+
+
+def test_word_boundary_before_a_group_of_ascii_branches_is_kept() -> None:
+    # Item 14: the "?" of "(?:" is no quantifier on the character after \b.
+    assert loosen(r"\b(?:with me|our call)") == r"\b(?:with me|our call)"
+    assert loosen(r"\b(?:with me|our call)?x") == "(?:with me|our call)?x"
+    assert loosen(r"\b(?:é|a)") == "(?:é|a)"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from daemon.detect.mime import parse
+from daemon.detect.mime import html_to_text, parse
 
 
 def test_raw_latin1_header_bytes_are_read_as_text() -> None:
@@ -40,3 +40,14 @@ def test_html_only_mail_becomes_text_and_keeps_its_links() -> None:
     mail = parse(raw)
     assert "Your interview is on Tuesday." in " ".join(mail.text.split())
     assert mail.links == ["https://zoom.us/j/123"]
+
+
+def test_html_is_converted_only_as_far_as_it_is_read() -> None:
+    row = "<tr><td style='padding:8px'>Dana&nbsp;Lee &amp; Sam</td><td>3:00&nbsp;PM</td></tr>"
+    html = "<html><body><table>" + row * 400 + "</table><p>the end</p></body></html>"
+    full = html_to_text(html)
+    for budget in (100, 2_000, 6_000):
+        assert html_to_text(html, budget)[:budget] == full[:budget]
+    raw = b"Subject: x\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + html.encode()
+    mail = parse(raw, text_budget=2_000)
+    assert mail.text == full[:2_000] and mail.text_cut
