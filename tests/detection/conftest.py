@@ -15,7 +15,7 @@ def pytest_terminal_summary(
         return
     terminalreporter.section("detection corpus scores")
     names = list(tables)
-    terminalreporter.write_line(f"{'metric':30}" + "".join(f"{name:>14}" for name in names))
+    terminalreporter.write_line(f"{'metric':30}" + "".join(f"{name:>18}" for name in names))
     for metric in tables[names[0]]:
-        row = "".join(f"{tables[name][metric]:>14.3f}" for name in names)
+        row = "".join(f"{tables[name][metric]:>18.3f}" for name in names)
         terminalreporter.write_line(f"{metric:30}{row}")

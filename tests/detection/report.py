@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import sys
 
-from tests.detection.scoring import BLIND_SETS, DEVELOPMENT_SETS, score
+from tests.detection.scoring import BLIND_SETS, DEVELOPMENT_SETS, TUNED_SETS, score
 
 
 def main() -> int:
-    """`report [blind] [TEXT]`: the development sets (or the blind set), misses matching TEXT."""
+    """`report [tuned|blind] [TEXT]`: a set's scores, and its misses matching TEXT."""
     args = sys.argv[1:]
     sets = DEVELOPMENT_SETS
-    if args and args[0] == "blind":
-        sets, args = BLIND_SETS, args[1:]
+    if args and args[0] in ("tuned", "blind"):
+        sets, args = (TUNED_SETS if args[0] == "tuned" else BLIND_SETS), args[1:]
     scores = score(sets)
     for metric, value in scores.table().items():
         print(f"{metric}: {value:.3f}")

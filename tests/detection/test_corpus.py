@@ -1,15 +1,16 @@
 """Score the detector on the labelled corpus (tests/corpus/) against the issue's bars.
 
-The bars hold for the development sets (positive/, negative/). The blind set (heldout/),
-written later by an author who saw neither the detector nor those sets, is scored and
-printed beside them: it is the honest estimate for mail the detector has never seen.
+The bars hold for the development sets (positive/, negative/). The held-out sets are scored
+and printed beside them: heldout/ was written blind but has since been used for tuning;
+heldout2/, written by an author who saw neither the detector nor any other set and never
+used for tuning, is the honest estimate for mail the detector has never seen.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tests.detection.scoring import BLIND_SETS, SCORES_KEY, Scores, score
+from tests.detection.scoring import BLIND_SETS, SCORES_KEY, TUNED_SETS, Scores, score
 
 BARS = {
     "detection_f1": 0.97,
@@ -24,8 +25,11 @@ BARS = {
 @pytest.fixture(scope="module")
 def scores(request: pytest.FixtureRequest) -> Scores:
     result = score()
-    blind = score(BLIND_SETS)
-    request.config.stash[SCORES_KEY] = {"development": result.table(), "blind": blind.table()}
+    request.config.stash[SCORES_KEY] = {
+        "development": result.table(),
+        "heldout (tuned)": score(TUNED_SETS).table(),
+        "heldout2 (blind)": score(BLIND_SETS).table(),
+    }
     return result
 
 
