@@ -1,0 +1,180 @@
+"""The outbox: the exactly-once send state machine, the only code that sends to anyone but the user.
+
+    drafted -> awaiting_approval -> approved -> sending -> sent
+                     |    ^             |          |  \\-> unknown -> sent (found in Sent)
+                     v    |             v          |          \\---> approved (the user: RESEND)
+               skipped, expired      (held)        \\-> approved (not sent: retry) / failed
+
+Every transition is one committed compare-and-set in the store *before* the side effect that
+follows it. Inside `sending`, the store also records the phase: `envelope` until the moment the
+message data goes out, then `data`. After a crash, an entry in `sending`/`envelope` was never
+handed over and goes back to `approved`; one in `sending`/`data` may have been delivered, so it
+becomes `unknown`, is looked for in Sent by its X-Afterview-Send-Id, and is never resent blindly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
+
+from daemon.mail.smtp import Outcome, SendResult
+
+SEND_ID_HEADER = "X-Afterview-Send-Id"
+RETRY_BASE = timedelta(minutes=2)
+RETRY_MAX = timedelta(hours=2)
+MAX_ATTEMPTS = 12
+
+
+class State(StrEnum):
+    DRAFTED = "drafted"
+    AWAITING_APPROVAL = "awaiting_approval"
+    APPROVED = "approved"
+    SENDING = "sending"
+    SENT = "sent"
+    UNKNOWN = "unknown"
+    SKIPPED = "skipped"
+    EXPIRED = "expired"
+    FAILED = "failed"
+
+
+class Phase(StrEnum):
+    ENVELOPE = "envelope"  # connecting, logging in, MAIL FROM, RCPT TO: nothing handed over
+    DATA = "data"  # the message data is going out: it may arrive
+
+
+ALLOWED: dict[State, frozenset[State]] = {
+    State.DRAFTED: frozenset({State.AWAITING_APPROVAL, State.SKIPPED, State.EXPIRED}),
+    State.AWAITING_APPROVAL: frozenset(
+        {State.APPROVED, State.SKIPPED, State.EXPIRED, State.DRAFTED}
+    ),
+    State.APPROVED: frozenset({State.SENDING, State.AWAITING_APPROVAL, State.SKIPPED}),
+    State.SENDING: frozenset({State.SENT, State.APPROVED, State.FAILED, State.UNKNOWN}),
+    State.UNKNOWN: frozenset({State.SENT, State.APPROVED, State.SKIPPED}),
+    State.SENT: frozenset(),
+    State.SKIPPED: frozenset(),
+    State.EXPIRED: frozenset(),
+    State.FAILED: frozenset({State.APPROVED}),  # only by the user's explicit RESEND
+}
+FINAL = frozenset({State.SENT, State.SKIPPED, State.EXPIRED})
+
+
+class IllegalTransition(Exception):
+    """A bug: the state machine forbids this move."""
+
+
+def allowed(current: State, target: State) -> bool:
+    return target in ALLOWED[current]
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    id: int
+    state: State
+    send_id: str  # the Message-ID fixed at drafting, also in X-Afterview-Send-Id
+    sender: str
+    recipients: tuple[str, ...]
+    message: bytes  # exactly what goes out, headers included
+    phase: Phase | None = None
+    attempts: int = 0
+    not_before: datetime | None = None
+    detail: str = ""
+
+
+class OutboxStore(Protocol):
+    """The store's side of the outbox: each call is one committed transaction."""
+
+    def move(
+        self,
+        entry_id: int,
+        current: State,
+        target: State,
+        *,
+        phase: Phase | None = None,
+        detail: str = "",
+        not_before: datetime | None = None,
+        attempts: int | None = None,
+    ) -> bool:
+        """Compare-and-set: move from `current` to `target` if it is still `current`."""
+        ...
+
+    def set_phase(self, entry_id: int, phase: Phase) -> None: ...
+
+
+class Transport(Protocol):
+    def send(self, entry: OutboxEntry, before_data: Callable[[], None]) -> SendResult: ...
+
+
+class SentFolder(Protocol):
+    def append(self, message: bytes) -> None: ...
+
+    def holds(self, send_id: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Attempt:
+    state: State
+    detail: str
+
+
+def send_approved(
+    entry: OutboxEntry,
+    store: OutboxStore,
+    transport: Transport,
+    sent: SentFolder,
+    now: datetime,
+    *,
+    append_copy: bool = True,
+) -> Attempt:
+    """Send one approved entry once; `append_copy` is False when the provider files sent mail
+    itself (Gmail)."""
+    if entry.state is not State.APPROVED:
+        raise IllegalTransition(f"entry {entry.id} is {entry.state}, not approved")
+    if entry.not_before is not None and now < entry.not_before:
+        return Attempt(State.APPROVED, "waiting to retry")
+    if not store.move(entry.id, State.APPROVED, State.SENDING, phase=Phase.ENVELOPE):
+        return Attempt(entry.state, "another run took it")  # never two senders for one entry
+    result = transport.send(entry, lambda: store.set_phase(entry.id, Phase.DATA))
+    attempts = entry.attempts + 1
+    if result.outcome is Outcome.SENT:
+        store.move(entry.id, State.SENDING, State.SENT, detail=result.detail, attempts=attempts)
+        if append_copy:
+            try:
+                sent.append(entry.message)
+            except Exception as exc:  # a failed APPEND never makes a sent message a failure
+                return Attempt(State.SENT, f"sent, but the copy to Sent failed: {exc}")
+        return Attempt(State.SENT, result.detail)
+    if result.outcome is Outcome.UNKNOWN:
+        store.move(entry.id, State.SENDING, State.UNKNOWN, detail=result.detail, attempts=attempts)
+        return Attempt(State.UNKNOWN, result.detail)
+    if result.outcome is Outcome.RETRY and attempts < MAX_ATTEMPTS:
+        wait = min(RETRY_MAX, RETRY_BASE * 2 ** (attempts - 1))
+        store.move(
+            entry.id,
+            State.SENDING,
+            State.APPROVED,
+            detail=result.detail,
+            not_before=now + wait,
+            attempts=attempts,
+        )
+        return Attempt(State.APPROVED, f"not sent, retrying in {wait}: {result.detail}")
+    store.move(entry.id, State.SENDING, State.FAILED, detail=result.detail, attempts=attempts)
+    return Attempt(State.FAILED, result.detail)
+
+
+def recover(entry: OutboxEntry, store: OutboxStore, sent: SentFolder) -> Attempt:
+    """After a restart: settle an entry left in `sending` (or still `unknown`)."""
+    if entry.state is State.SENDING and entry.phase is not Phase.DATA:
+        store.move(entry.id, State.SENDING, State.APPROVED, detail="interrupted before the data")
+        return Attempt(State.APPROVED, "interrupted before the data went out; will send")
+    if entry.state is State.SENDING:
+        store.move(entry.id, State.SENDING, State.UNKNOWN, detail="interrupted while sending")
+        entry = replace(entry, state=State.UNKNOWN)
+    if entry.state is not State.UNKNOWN:
+        return Attempt(entry.state, "nothing to recover")
+    if sent.holds(entry.send_id):
+        store.move(entry.id, State.UNKNOWN, State.SENT, detail="found in Sent")
+        return Attempt(State.SENT, "found in Sent")
+    return Attempt(State.UNKNOWN, "maybe sent: ask the user (reply RESEND to send it again)")
