@@ -313,6 +313,41 @@ class Store:
             ).fetchone()
         return (row[0], row[1]) if row else None
 
+    def messages_known(
+        self, message_ids: Iterable[str], gm_msgids: Iterable[str] = ()
+    ) -> tuple[dict[str, int], dict[str, int]]:
+        """Row ids of the messages already stored among these, by Message-ID and by Gmail id
+        (one query per few hundred ids, where `message_row` is one per message)."""
+        by_id = {
+            row[0]: row[1]
+            for chunk in _chunks(message_ids)
+            for row in self.db.execute(
+                f"SELECT message_id, id FROM message WHERE message_id IN ({_marks(chunk)})", chunk
+            )
+        }
+        by_gmail = {
+            row[0]: row[1]
+            for chunk in _chunks(gm_msgids)
+            for row in self.db.execute(
+                f"SELECT gm_msgid, id FROM message WHERE gm_msgid IN ({_marks(chunk)})", chunk
+            )
+        }
+        return by_id, by_gmail
+
+    def threads_of(self, ids: Iterable[str]) -> dict[str, tuple[int, bool]]:
+        """For each of these Message-IDs that a thread holds (or was told about): the thread,
+        and whether it is about a job."""
+        return {
+            row[0]: (row[1], bool(row[2]))
+            for chunk in _chunks(ids)
+            for row in self.db.execute(
+                "SELECT thread_ref.message_id, thread.id, thread.job FROM thread_ref "
+                "JOIN thread ON thread.id = thread_ref.thread_id "
+                f"WHERE thread_ref.message_id IN ({_marks(chunk)})",
+                chunk,
+            )
+        }
+
     def add_location(
         self,
         db: sqlite3.Connection,
@@ -322,10 +357,18 @@ class Store:
         message: int | None,
         skipped: str | None = None,
     ) -> None:
-        db.execute(
+        self.add_locations(db, [(folder, uidvalidity, uid, message, skipped)])
+
+    def add_locations(
+        self,
+        db: sqlite3.Connection,
+        locations: Iterable[tuple[str, int, int, int | None, str | None]],
+    ) -> None:
+        """(folder, uidvalidity, uid, message row or None, why it was skipped or None)."""
+        db.executemany(
             "INSERT OR IGNORE INTO message_location (folder, uidvalidity, uid, message, skipped) "
             "VALUES (?, ?, ?, ?, ?)",
-            (folder, uidvalidity, uid, message, skipped),
+            locations,
         )
 
     def known_uids(self, folder: str, uidvalidity: int) -> set[int]:
@@ -354,21 +397,20 @@ class Store:
 
     def threads_by_subject(self, key: str, since: str) -> list[tuple[int, frozenset[str]]]:
         """Recent threads with this normalised subject, with the addresses seen in each."""
-        rows = self.db.execute(
-            "SELECT id FROM thread WHERE subject_key = ? AND last_at >= ? ORDER BY id DESC LIMIT 5",
+        people: dict[int, set[str]] = {}
+        for thread_id, sender, recipients in self.db.execute(
+            "SELECT thread.id, message.sender, message.recipients FROM "
+            "(SELECT id FROM thread WHERE subject_key = ? AND last_at >= ? "
+            "ORDER BY id DESC LIMIT 5) AS thread "
+            "LEFT JOIN message ON message.thread_id = thread.id ORDER BY thread.id DESC",
             (key, since),
-        ).fetchall()
-        found = []
-        for (thread_id,) in rows:
-            people: set[str] = set()
-            for sender, recipients in self.db.execute(
-                "SELECT sender, recipients FROM message WHERE thread_id = ?", (thread_id,)
-            ):
-                people.update(json.loads(recipients))
-                if sender:
-                    people.add(sender)
-            found.append((thread_id, frozenset(people)))
-        return found
+        ):
+            found = people.setdefault(thread_id, set())
+            if recipients is not None:
+                found.update(json.loads(recipients))
+            if sender:
+                found.add(sender)
+        return [(thread_id, frozenset(found)) for thread_id, found in people.items()]
 
     def new_thread(
         self, db: sqlite3.Connection, subject: str, key: str, gm_thrid: str | None
@@ -413,11 +455,10 @@ class Store:
                 message.note,
             ),
         )
-        for ref in (message.message_id, *message.references):
-            db.execute(
-                "INSERT OR IGNORE INTO thread_ref (message_id, thread_id) VALUES (?, ?)",
-                (ref, message.thread_id),
-            )
+        db.executemany(
+            "INSERT OR IGNORE INTO thread_ref (message_id, thread_id) VALUES (?, ?)",
+            [(ref, message.thread_id) for ref in (message.message_id, *message.references)],
+        )
         if message.date:
             db.execute(
                 "UPDATE thread SET first_at = MIN(COALESCE(first_at, ?), ?), "
@@ -554,6 +595,19 @@ class Store:
 
 
 MAX_LOOKUP = 200
+_CHUNK = 500  # ids per IN (...) query, well under SQLite's limit on parameters
+
+
+def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
+    unique = list(dict.fromkeys(values))
+    for start in range(0, len(unique), _CHUNK):
+        yield unique[start : start + _CHUNK]
+
+
+def _marks(values: list[str]) -> str:
+    return ",".join("?" * len(values))
+
+
 _INTERVIEW_COLUMNS = (
     "id, status, company, role, start, end_at, interviewers, meeting_url, location, thread_id, "
     "uid, sequence"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -21,13 +21,14 @@ from daemon import interviews as merging
 from daemon import threads
 from daemon.envelope import Envelope, parse_headers
 from daemon.interviews import Interview, Sighting
-from daemon.mail.imap import FetchedHeaders, FolderStatus, Mailbox
+from daemon.mail.imap import MAX_BODY_BYTES, FetchedHeaders, FolderStatus, Mailbox
 from daemon.model import Detection, Kind
-from daemon.store import Cursor, Store, StoredMessage
+from daemon.store import MAX_LOOKUP, Cursor, Store, StoredMessage
 from daemon.triage import triage
 
 log = logging.getLogger(__name__)
 BATCH = 250
+BODY_BYTES_PER_FETCH = 8 << 20
 PROGRESS_EVERY_SECONDS = 5.0
 
 Detector = Callable[[bytes], Detection]
@@ -151,26 +152,34 @@ class MailSync:
         last_uid = cursor.last_uid
         for start in range(0, len(uids), BATCH):
             batch = uids[start : start + BATCH]
-            fetched = list(mailbox.fetch_headers(batch))
+            fetched = mailbox.fetch_headers(batch)
             envelopes = {f.uid: parse_headers(f.headers, f"{folder.name}/{f.uid}") for f in fetched}
-            wanted = self._bodies_wanted(folder, fetched, envelopes)
-            bodies = mailbox.fetch_bodies(sorted(wanted))
+            state = _Batch(self.store, fetched, envelopes)
+            wanted = self._bodies_wanted(folder, fetched, envelopes, state)
+            detections = self._read_bodies(mailbox, folder, fetched, envelopes, wanted)
             last_uid = max(last_uid, *batch)
             if self.dry_run:
-                self._count_dry(fetched, envelopes, bodies, report)
+                self._count_dry(fetched, envelopes, detections, report)
             else:
                 with self.store.transaction() as db:
                     for item in fetched:
                         self._store_one(
                             db,
                             folder,
-                            status,
                             item,
                             envelopes[item.uid],
-                            bodies.get(item.uid),
+                            detections.get(item.uid),
                             interviews,
+                            state,
                             report,
                         )
+                    self.store.add_locations(
+                        db,
+                        [
+                            (folder.name, status.uidvalidity, uid, row, skipped)
+                            for uid, row, skipped in state.locations
+                        ],
+                    )
                     self.store.save_cursor(
                         db,
                         Cursor(
@@ -200,22 +209,52 @@ class MailSync:
         folder: WatchedFolder,
         fetched: list[FetchedHeaders],
         envelopes: dict[int, Envelope],
+        state: _Batch,
     ) -> set[int]:
         wanted = set()
         for item in fetched:
             envelope = envelopes[item.uid]
-            if self.store.message_row(envelope.message_id, item.gm_msgid) is not None:
+            if state.message_row(envelope.message_id, item.gm_msgid) is not None:
                 continue
-            threads_known = self.store.threads_referenced(envelope.references)
+            threads_known = state.threads_referenced(envelope.references)
             decision = triage(
                 envelope,
                 from_me=self._from_me(envelope, folder),
-                in_job_thread=any(self.store.is_job_thread(t) for t in threads_known),
+                in_job_thread=any(t in state.job_threads for t in threads_known),
             )
             log.debug("%s uid %d: %s", folder.name, item.uid, decision.reason)
             if decision.fetch_body:
                 wanted.add(item.uid)
         return wanted
+
+    def _read_bodies(
+        self,
+        mailbox: Mailbox,
+        folder: WatchedFolder,
+        fetched: list[FetchedHeaders],
+        envelopes: dict[int, Envelope],
+        wanted: set[int],
+    ) -> dict[int, Detection]:
+        """Fetch the wanted messages whole, a few MB per FETCH, and read each as it comes:
+        a batch keeps its detections, never all its bodies at once. A later copy of a message
+        in the same batch is stored as a duplicate, so it is not read (a dry run reads all)."""
+        order: list[FetchedHeaders] = []
+        seen: set[tuple[str, str]] = set()
+        for item in fetched:
+            ids = {("message-id", envelopes[item.uid].message_id)}
+            if item.gm_msgid is not None:
+                ids.add(("x-gm-msgid", item.gm_msgid))
+            if item.uid in wanted and (self.dry_run or not ids & seen):
+                order.append(item)
+            if item.headers.strip():
+                seen |= ids
+        detections = {}
+        for chunk in _by_size(order, BODY_BYTES_PER_FETCH):
+            for uid, body in mailbox.fetch_bodies(chunk).items():
+                detections[uid] = (
+                    self.detect(body) if self.dry_run else self._detect(body, folder, uid)
+                )
+        return detections
 
     def _from_me(self, envelope: Envelope, folder: WatchedFolder) -> bool:
         sender = envelope.sender.email if envelope.sender else ""
@@ -225,26 +264,26 @@ class MailSync:
         self,
         db: sqlite3.Connection,
         folder: WatchedFolder,
-        status: FolderStatus,
         item: FetchedHeaders,
         envelope: Envelope,
-        body: bytes | None,
+        detection: Detection | None,
         interviews: list[Interview],
+        state: _Batch,
         report: FolderReport,
     ) -> None:
-        known = self.store.message_row(envelope.message_id, item.gm_msgid)
-        if known is not None:
-            self.store.add_location(db, folder.name, status.uidvalidity, item.uid, known[0])
+        """Store one message; `detection` is the detector's reading when it was read whole."""
+        row = state.message_row(envelope.message_id, item.gm_msgid)
+        if row is not None:
+            state.locations.append((item.uid, row, None))
             report.duplicates += 1
             return
         if not item.headers.strip():
             reason = "the server returned no headers for it"
-            self.store.add_location(db, folder.name, status.uidvalidity, item.uid, None, reason)
+            state.locations.append((item.uid, None, reason))
             log.warning("%s uid %d skipped: %s", folder.name, item.uid, reason)
             report.skipped += 1
             return
-        detection = self._detect(body, folder, item) if body is not None else None
-        thread_id = self._thread_for(db, envelope, item)
+        thread_id = self._thread_for(db, envelope, item, state)
         from_me = self._from_me(envelope, folder)
         recipients = frozenset(a.email for a in (*envelope.to, *envelope.cc))
         row = self.store.add_message(
@@ -265,9 +304,10 @@ class MailSync:
                 references=envelope.references,
             ),
         )
-        self.store.add_location(db, folder.name, status.uidvalidity, item.uid, row)
+        state.added(envelope, item.gm_msgid, row, thread_id)
+        state.locations.append((item.uid, row, None))
         report.new += 1
-        if body is not None:
+        if detection is not None:
             report.read_whole += 1
         if detection is not None and detection.kind is not Kind.NONE:
             self.store.mark_job_thread(db, thread_id)
@@ -278,21 +318,25 @@ class MailSync:
             if what:
                 report.interviews.append(what)
 
-    def _detect(self, body: bytes, folder: WatchedFolder, item: FetchedHeaders) -> Detection:
+    def _detect(self, body: bytes, folder: WatchedFolder, uid: int) -> Detection:
         detection = self.detect(body)
         if detection.error:
-            log.info("%s uid %d: %s", folder.name, item.uid, detection.error)
+            log.info("%s uid %d: %s", folder.name, uid, detection.error)
         return detection
 
-    def _thread_for(self, db: sqlite3.Connection, envelope: Envelope, item: FetchedHeaders) -> int:
-        linked = self.store.threads_referenced((envelope.message_id, *envelope.references))
+    def _thread_for(
+        self, db: sqlite3.Connection, envelope: Envelope, item: FetchedHeaders, state: _Batch
+    ) -> int:
+        linked = state.threads_referenced((envelope.message_id, *envelope.references))
         if item.gm_thrid:
             gmail = self.store.thread_by_gmail_id(item.gm_thrid)
             if gmail is not None and gmail not in linked:
                 linked.append(gmail)
         if linked:
             keep = min(linked)
-            self.store.merge_threads(db, keep, linked)
+            if len(linked) > 1:
+                self.store.merge_threads(db, keep, linked)
+                state.merged(keep, linked)
             return keep
         key = threads.subject_key(envelope.subject)
         if threads.subject_can_join(envelope) and envelope.date is not None:
@@ -307,19 +351,78 @@ class MailSync:
         self,
         fetched: list[FetchedHeaders],
         envelopes: dict[int, Envelope],
-        bodies: dict[int, bytes],
+        detections: dict[int, Detection],
         report: FolderReport,
     ) -> None:
         for item in fetched:
             report.new += 1
-            body = bodies.get(item.uid)
-            if body is None:
+            detection = detections.get(item.uid)
+            if detection is None:
                 continue
             report.read_whole += 1
-            detection = self.detect(body)
             if detection.kind is not Kind.NONE:
                 subject = envelopes[item.uid].subject
                 report.interviews.append(f"would record: {detection.kind.value}: {subject}")
+
+
+def _by_size(items: list[FetchedHeaders], limit: int) -> Iterator[list[int]]:
+    """UIDs in runs whose sizes add up to at most `limit` (a larger message alone)."""
+    run: list[int] = []
+    total = 0
+    for item in items:
+        size = min(item.size, MAX_BODY_BYTES)
+        if run and total + size > limit:
+            yield run
+            run, total = [], 0
+        run.append(item.uid)
+        total += size
+    if run:
+        yield run
+
+
+class _Batch:
+    """One batch of messages being stored. What the store knew of them before the batch, kept
+    current while the batch is stored, so each message costs no lookups (two queries per
+    batch): which are stored, and which thread holds each Message-ID the batch mentions, with
+    the thread's job flag as it was before the batch (what the body triage reads). And the
+    locations to write when the batch ends."""
+
+    def __init__(
+        self, store: Store, fetched: list[FetchedHeaders], envelopes: dict[int, Envelope]
+    ) -> None:
+        ids = [e.message_id for e in envelopes.values()]
+        self.rows, self.gmail_rows = store.messages_known(
+            ids, [f.gm_msgid for f in fetched if f.gm_msgid is not None]
+        )
+        mentioned = [*ids, *(ref for e in envelopes.values() for ref in e.references)]
+        found = store.threads_of(mentioned)
+        self.thread_of = {message_id: thread for message_id, (thread, _) in found.items()}
+        self.job_threads = {thread for thread, job in found.values() if job}
+        self.locations: list[tuple[int, int | None, str | None]] = []  # uid, row, why skipped
+
+    def message_row(self, message_id: str, gm_msgid: str | None) -> int | None:
+        row = self.rows.get(message_id)
+        if row is None and gm_msgid is not None:
+            row = self.gmail_rows.get(gm_msgid)
+        return row
+
+    def threads_referenced(self, ids: Iterable[str]) -> list[int]:
+        """As `Store.threads_referenced`, for the ids this batch mentions."""
+        wanted = list(dict.fromkeys(ids))[:MAX_LOOKUP]
+        return sorted({self.thread_of[i] for i in wanted if i in self.thread_of})
+
+    def added(self, envelope: Envelope, gm_msgid: str | None, row: int, thread: int) -> None:
+        self.rows[envelope.message_id] = row
+        if gm_msgid is not None:
+            self.gmail_rows[gm_msgid] = row
+        for ref in (envelope.message_id, *envelope.references):
+            self.thread_of.setdefault(ref, thread)  # the store keeps the first thread told
+
+    def merged(self, keep: int, threads: Iterable[int]) -> None:
+        gone = set(threads) - {keep}
+        for message_id, thread in self.thread_of.items():
+            if thread in gone:
+                self.thread_of[message_id] = keep
 
 
 def apply_sighting(

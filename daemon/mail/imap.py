@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import ssl
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from typing import Any
 import imapclient
 import imapclient.imapclient
 from imapclient.exceptions import IMAPClientError, LoginError
+from imapclient.response_parser import parse_fetch_response
 
 from daemon import credentials
 from daemon.config import ImapConfig, Security
@@ -30,6 +32,7 @@ from daemon.errors import (
 from daemon.tls import client_context, describe_verification_error
 
 log = logging.getLogger(__name__)
+_IMAPLIB_LOG = logging.getLogger("imapclient.imaplib")  # where imapclient sends imaplib's lines
 TIMEOUT_SECONDS = 30.0
 # Sent folders by the names providers give them when the server has no SPECIAL-USE.
 SENT_NAMES = ("Sent", "Sent Items", "Sent Messages", "Sent Mail", "[Gmail]/Sent Mail", "INBOX.Sent")
@@ -227,29 +230,53 @@ class Mailbox:
             found = self.client.search(["SINCE", day] if day else ["ALL"])
         return sorted(found)
 
-    def fetch_headers(self, uids: Sequence[int]) -> Iterator[FetchedHeaders]:
+    def fetch_headers(self, uids: Sequence[int]) -> list[FetchedHeaders]:
         items = [_HEADERS_ITEM, "RFC822.SIZE"]
         if self.gmail:
             items += ["X-GM-MSGID", "X-GM-THRID"]
         with self._errors("FETCH headers"):
-            response = self.client.fetch(list(uids), items)
-        for uid in sorted(response):
-            data = response[uid]
-            yield FetchedHeaders(
-                uid=int(uid),
+            response = self._fetch(uids, items)
+        return [
+            FetchedHeaders(
+                uid=uid,
                 headers=_item(data, b"BODY[HEADER") or b"",
                 size=int(data.get(b"RFC822.SIZE", 0)),
                 gm_msgid=_text_item(data.get(b"X-GM-MSGID")),
                 gm_thrid=_text_item(data.get(b"X-GM-THRID")),
             )
+            for uid, data in sorted(response.items())
+        ]
 
     def fetch_bodies(self, uids: Sequence[int]) -> dict[int, bytes]:
         """The first MAX_BODY_BYTES of each message, with BODY.PEEK."""
         if not uids:
             return {}
         with self._errors("FETCH bodies"):
-            response = self.client.fetch(list(uids), [_BODY_ITEM])
-        return {int(uid): _item(data, b"BODY[]") or b"" for uid, data in response.items()}
+            response = self._fetch(uids, [_BODY_ITEM])
+        return {uid: _item(data, b"BODY[]") or b"" for uid, data in response.items()}
+
+    def _fetch(self, uids: Sequence[int], items: list[str]) -> dict[int, dict[bytes, Any]]:
+        """UID FETCH as imapclient's `fetch` sends it, read with a parser for the plain
+        responses a FETCH of these items gets (imapclient's general one costs more than the
+        server does to answer); anything else goes to imapclient's parser."""
+        if not uids:
+            return {}
+        imap = self.client._imap
+        # imapclient sets imaplib's debug level to 5 so that its logger sees every line; imaplib
+        # then formats the repr of every response (whole messages) even when nobody logs.
+        level = imap.debug
+        if not _IMAPLIB_LOG.isEnabledFor(logging.DEBUG):
+            imap.debug = 0
+        try:
+            tag = imap._command("UID", "FETCH", uid_set(uids), "({})".format(" ".join(items)))
+            typ, data = imap._command_complete("FETCH", tag)
+            if typ != "OK":
+                raise IMAPClientError(f"FETCH failed: {data[0]!r}")
+            typ, data = imap._untagged_response(typ, data, "FETCH")
+        finally:
+            imap.debug = level
+        wanted = set(uids)
+        return {uid: found for uid, found in parse_fetch(data).items() if uid in wanted}
 
     def noop(self) -> None:
         with self._errors("NOOP"):
@@ -263,6 +290,98 @@ class Mailbox:
             raise ServerUnavailable(
                 f"IMAP server {self.where}: {doing}: {network_reason(exc)}"
             ) from None
+
+
+def uid_set(uids: Sequence[int]) -> str:
+    """An IMAP sequence set for these UIDs, runs as ranges: "1:250,300,302:310"."""
+    ordered = sorted(set(uids))
+    runs = []
+    start = previous = ordered[0]
+    for uid in ordered[1:]:
+        if uid != previous + 1:
+            runs.append(f"{start}:{previous}" if previous != start else str(start))
+            start = uid
+        previous = uid
+    runs.append(f"{start}:{previous}" if previous != start else str(start))
+    return ",".join(runs)
+
+
+class _Unexpected(Exception):
+    """A FETCH response outside what `parse_fetch` reads; imapclient's parser takes it."""
+
+
+_RESPONSE_START = re.compile(rb"(\d+) \(")
+_ITEM = re.compile(
+    rb" ?([A-Z0-9.\-]+(?:\[[^\]]*\](?:<\d+>)?)?) "
+    rb'(\d+|NIL|"(?:[^"\\]|\\.)*"|\{\d+\}|\([^()"{}]*\))',
+    re.IGNORECASE,
+)
+_ESCAPE = re.compile(rb"\\(.)")
+
+
+def parse_fetch(data: list[Any]) -> dict[int, dict[bytes, Any]]:
+    """imaplib's FETCH data as imapclient's `fetch` returns it: by UID (the sequence number
+    when a response has no UID), each item by its upper-case name."""
+    try:
+        return _parse_fetch_plain(data)
+    except _Unexpected:
+        parsed = parse_fetch_response(data, True, True)
+        return {int(key): dict(value) for key, value in parsed.items()}
+
+
+def _parse_fetch_plain(data: list[Any]) -> dict[int, dict[bytes, Any]]:
+    """Responses made of numbers, NIL, strings, literals and flat lists; raises _Unexpected
+    for anything else."""
+    found: dict[int, dict[bytes, Any]] = {}
+    if data == [None]:
+        return found
+    segments: list[tuple[bytes, bytes | None]] = []
+    for piece in data:
+        if isinstance(piece, tuple) and len(piece) == 2:
+            segments.append((bytes(piece[0]), bytes(piece[1])))
+            continue
+        if not isinstance(piece, bytes):
+            raise _Unexpected(repr(piece)[:80])
+        segments.append((piece, None))
+        sequence, items = _one_response(segments)
+        key = items.pop(b"UID", sequence)
+        if not isinstance(key, int):
+            raise _Unexpected("a UID that is not a number")
+        found.setdefault(key, {}).update(items)
+        segments = []
+    if segments:
+        raise _Unexpected("a literal without the rest of its response")
+    return found
+
+
+def _one_response(segments: list[tuple[bytes, bytes | None]]) -> tuple[int, dict[bytes, Any]]:
+    first = _RESPONSE_START.match(segments[0][0])
+    trailer = segments[-1][0]
+    if first is None or not trailer.endswith(b")"):
+        raise _Unexpected("not a FETCH response")
+    sequence = int(first.group(1))
+    items: dict[bytes, Any] = {b"SEQ": sequence}
+    last = len(segments) - 1
+    for index, (text, literal) in enumerate(segments):
+        position = first.end() if index == 0 else 0
+        end = len(text) - 1 if index == last else len(text)
+        while position < end:
+            match = _ITEM.match(text, position, end)
+            if match is None:
+                raise _Unexpected("an item this parser does not read")
+            name, value = match.group(1).upper(), match.group(2)
+            position = match.end()
+            if value[:1] == b"{":
+                if literal is None or position != end:
+                    raise _Unexpected("a literal out of place")
+                items[name] = literal
+            elif value[:1] == b"(":
+                items[name] = tuple(int(v) if v.isdigit() else v for v in value[1:-1].split())
+            elif value[:1] == b'"':
+                items[name] = _ESCAPE.sub(rb"\1", value[1:-1])
+            else:
+                items[name] = None if value.upper() == b"NIL" else int(value)
+    return sequence, items
 
 
 def _item(data: dict[bytes, Any], prefix: bytes) -> bytes | None:

@@ -1,0 +1,101 @@
+"""The store's mail tables as the sync reads them: batch lookups by Message-ID, threads with their
+job flag, locations, and the subject fallback's recent threads with their people."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from daemon.mail.imap import FetchedHeaders
+from daemon.store import Store, StoredMessage
+from daemon.sync import _by_size
+
+
+def _message(message_id: str, thread_id: int, **extra: object) -> StoredMessage:
+    fields: dict[str, object] = {
+        "message_id": message_id,
+        "gm_msgid": None,
+        "thread_id": thread_id,
+        "date": "2026-11-19T10:00:00+00:00",
+        "sender": "dana@firm.example",
+        "sender_name": "Dana",
+        "recipients": frozenset({"carol@example.test"}),
+        "subject": "Re: Platform role",
+        "from_me": False,
+        "automatic": False,
+        "kind": None,
+        "note": "",
+        "references": (),
+    }
+    fields.update(extra)
+    return StoredMessage(**fields)  # type: ignore[arg-type]
+
+
+def test_batch_lookups_find_stored_messages_and_their_threads(tmp_path: Path) -> None:
+    with Store(tmp_path) as store, store.transaction() as db:
+        job = store.new_thread(db, "Platform role", "platform role", None)
+        other = store.new_thread(db, "Lunch", "lunch", None)
+        first = store.add_message(db, _message("a@x", job, references=("root@x",)))
+        store.add_message(db, _message("b@x", other, gm_msgid="177"))
+        store.mark_job_thread(db, job)
+        store.add_locations(db, [("INBOX", 7, 1, first, None), ("INBOX", 7, 2, None, "broken")])
+    with Store(tmp_path) as store:
+        by_id, by_gmail = store.messages_known(["a@x", "nobody@x", "a@x"], ["177", "999"])
+        assert by_id == {"a@x": first}
+        assert set(by_gmail) == {"177"}
+        assert store.threads_of(["a@x", "root@x", "b@x", "unknown@x"]) == {
+            "a@x": (job, True),
+            "root@x": (job, True),
+            "b@x": (other, False),
+        }
+        assert store.known_uids("INBOX", 7) == {1, 2}
+        assert store.skipped_messages() == [("INBOX", 2, "broken")]
+
+
+def test_many_ids_are_looked_up_in_chunks(tmp_path: Path) -> None:
+    ids = [f"m{n}@x" for n in range(1_234)]
+    with Store(tmp_path) as store:
+        with store.transaction() as db:
+            thread = store.new_thread(db, "s", "s", None)
+            for message_id in ids[::2]:
+                store.add_message(db, _message(message_id, thread))
+        by_id, _ = store.messages_known(ids)
+        assert set(by_id) == set(ids[::2])
+        assert len(store.threads_of(ids)) == len(ids[::2])
+
+
+def test_subject_fallback_sees_recent_threads_and_everyone_in_them(tmp_path: Path) -> None:
+    with Store(tmp_path) as store:
+        with store.transaction() as db:
+            old = store.new_thread(db, "Platform role", "platform role", None)
+            store.add_message(db, _message("o@x", old, date="2026-01-01T00:00:00+00:00"))
+            recent = store.new_thread(db, "Platform role", "platform role", None)
+            store.add_message(db, _message("r1@x", recent))
+            store.add_message(
+                db,
+                _message(
+                    "r2@x",
+                    recent,
+                    sender="sam@firm.example",
+                    recipients=frozenset({"carol@example.test", "lee@firm.example"}),
+                ),
+            )
+            store.new_thread(db, "Lunch", "lunch", None)
+        found = store.threads_by_subject("platform role", "2026-11-01T00:00:00+00:00")
+    assert found == [
+        (
+            recent,
+            frozenset(
+                {"dana@firm.example", "sam@firm.example", "carol@example.test", "lee@firm.example"}
+            ),
+        )
+    ]
+
+
+def test_bodies_are_fetched_a_few_megabytes_at_a_time() -> None:
+    def item(uid: int, size: int) -> FetchedHeaders:
+        return FetchedHeaders(uid, b"", size, None, None)
+
+    # A 50 MB message counts as the 4 MiB of it that is fetched.
+    items = [item(1, 3 << 20), item(2, 3 << 20), item(3, 3 << 20), item(4, 50 << 20), item(5, 10)]
+    assert list(_by_size(items, 8 << 20)) == [[1, 2], [3, 4, 5]]
+    assert list(_by_size([item(6, 9 << 20)], 1 << 20)) == [[6]]
