@@ -283,7 +283,7 @@ class MailSync:
             log.warning("%s uid %d skipped: %s", folder.name, item.uid, reason)
             report.skipped += 1
             return
-        thread_id = self._thread_for(db, envelope, item, state)
+        thread_id = self._thread_for(db, envelope, item, state, interviews)
         from_me = self._from_me(envelope, folder)
         recipients = frozenset(a.email for a in (*envelope.to, *envelope.cc))
         row = self.store.add_message(
@@ -325,7 +325,12 @@ class MailSync:
         return detection
 
     def _thread_for(
-        self, db: sqlite3.Connection, envelope: Envelope, item: FetchedHeaders, state: _Batch
+        self,
+        db: sqlite3.Connection,
+        envelope: Envelope,
+        item: FetchedHeaders,
+        state: _Batch,
+        interviews: list[Interview],
     ) -> int:
         linked = state.threads_referenced((envelope.message_id, *envelope.references))
         if item.gm_thrid:
@@ -337,6 +342,10 @@ class MailSync:
             if len(linked) > 1:
                 self.store.merge_threads(db, keep, linked)
                 state.merged(keep, linked)
+                # The interviews read before this batch follow their thread, as the store's did.
+                for index, interview in enumerate(interviews):
+                    if interview.thread_id in linked and interview.thread_id != keep:
+                        interviews[index] = replace(interview, thread_id=keep)
             return keep
         key = threads.subject_key(envelope.subject)
         if threads.subject_can_join(envelope) and envelope.date is not None:

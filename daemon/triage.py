@@ -2,9 +2,10 @@
 
 A mailbox is mostly newsletters, receipts and chatter. The sync fetches a few header fields for
 every message and the body only for those that may be about a job: a calendar part, an
-applicant-tracking sender, a subject with a job or scheduling word in one of our languages, or a
-reply in a thread already known to be about a job. A miss here is a missed interview, so the
-subject words are broad; the detector decides.
+applicant-tracking sender, a reply in a thread already known to be about a job, a subject with
+a job word in one of our languages, or, for personal (not automatic) mail, a subject about
+arranging a meeting or a forward. A miss here is a missed interview, so the words are broad;
+the detector decides.
 """
 
 from __future__ import annotations
@@ -16,13 +17,52 @@ from daemon.detect.cues import is_ats_domain
 from daemon.detect.fastre import Pattern
 from daemon.envelope import Envelope
 
-# Every subject is read against it: RE2 answers (with `re`'s results, see fastre).
-_SUBJECT_WORDS = Pattern(
+# Words that say a message is about a job process, whoever sent it (newsletters included).
+_JOB_WORDS = Pattern(
     "|".join(
         (
-            # English
             r"interview",
             r"screen",
+            r"on-?site",
+            r"panel",
+            r"assessment",
+            r"take[- ]home",
+            r"\brole\b",
+            r"position",
+            r"candida",
+            r"applica",
+            r"\bapplied\b",
+            r"hiring",
+            r"recruit",
+            r"talent",
+            r"\bjob\b",
+            r"opportunit",
+            r"next step",
+            r"gespr[äa]ch",
+            r"bewerb",
+            r"stelle",
+            r"einladung",
+            r"kennenlern",
+            r"vorstellung",
+            r"entretien",
+            r"entrevue",
+            r"candidature",
+            r"\bposte\b",
+            r"recrutement",
+            r"entrevista",
+            r"candidatura",
+            r"vacante",
+            r"puesto",
+            r"proceso de selecci",
+        )
+    ),
+    re.IGNORECASE,
+)
+# Words that make a personal mail worth reading: arranging, moving or calling off a meeting.
+# A hiring manager's "Quick call Thursday?" says no more than this.
+_MEETING_WORDS = Pattern(
+    "|".join(
+        (
             r"\bcall\b",
             r"\bchat\b",
             r"\bmeet",
@@ -30,7 +70,6 @@ _SUBJECT_WORDS = Pattern(
             r"\bcatch[- ]?up\b",
             r"\bconnect\b",
             r"touch base",
-            r"next step",
             r"follow[- ]?up",
             r"availab",
             r"schedul",
@@ -47,65 +86,70 @@ _SUBJECT_WORDS = Pattern(
             r"moved?\b",
             r"postpon",
             r"updated?\b",
-            r"\brole\b",
-            r"position",
-            r"opportunit",
-            r"opening",
-            r"candida",
-            r"applica",
-            r"\bapplied\b",
-            r"\bjob\b",
-            r"career",
-            r"hiring",
-            r"recruit",
-            r"talent",
             r"\boffer\b",
-            r"on-?site",
-            r"panel",
-            r"assessment",
-            r"take[- ]home",
             r"challenge",
             r"\bteams\b",
             r"zoom",
-            r"\bmeet\b",
             r"webex",
             r"\bintro",
-            # German
-            r"gespr[äa]ch",
             r"termin",
-            r"einladung",
-            r"bewerb",
-            r"stelle",
             r"absage",
             r"zusage",
             r"verschoben",
-            r"kennenlern",
-            r"vorstellung",
-            # French
-            r"entretien",
-            r"entrevue",
             r"rendez-vous",
             r"\brdv\b",
-            r"candidature",
-            r"poste",
-            r"recrutement",
             r"annul",
             r"report[ée]",
             r"disponibilit",
             r"[ée]change",
             r"appel",
-            # Spanish
-            r"entrevista",
             r"reuni[óo]n",
             r"\bcita\b",
-            r"candidatura",
-            r"vacante",
-            r"puesto",
-            r"proceso de selecci",
             r"disponibilidad",
             r"llamada",
             r"cancelad",
             r"reprogram",
+            # when: "Tomorrow", "Thursday?", "30 min next week", in our four languages
+            r"today",
+            r"tomorrow",
+            r"tonight",
+            r"next week",
+            r"\d+ ?min",
+            r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day",
+            r"\bheute\b",
+            r"\bmorgen\b",
+            r"(?:mon|diens|donners|frei|sams|sonn)tag",
+            r"mittwoch",
+            r"aujourd",
+            r"demain",
+            r"\b(?:lun|mar|mercre|jeu|vendre|same)di\b",
+            r"dimanche",
+            r"\bhoy\b",
+            r"mañana",
+            r"\b(?:lunes|martes|mi[ée]rcoles|jueves|viernes|s[áa]bado|domingo)\b",
+            # who and what: a hiring manager writes the job, not the word "interview"
+            r"round",
+            r"conversation",
+            r"founding",
+            r"\beng\b",
+            r"engineer",
+            r"developer",
+            r"manager",
+            r"designer",
+            r"analyst",
+            r"scientist",
+            r"consultant",
+            r"director",
+            r"\blead\b",
+            r"head of",
+            r"ingenieur",
+            r"entwickler",
+            r"ing[ée]nieur",
+            r"d[ée]veloppeu",
+            r"ingeniero",
+            r"desarrollador",
+            r"proceso",
+            r"processus",
         )
     ),
     re.IGNORECASE,
@@ -132,10 +176,13 @@ def triage(envelope: Envelope, *, from_me: bool, in_job_thread: bool) -> Triage:
     senders = [envelope.sender, *envelope.reply_to]
     if any(s is not None and is_ats_domain(s.email.rsplit("@", 1)[-1]) for s in senders):
         return Triage(True, "applicant-tracking sender")
-    if _SUBJECT_WORDS.search(envelope.subject):
-        return Triage(True, "subject mentions a job or a meeting")
+    if _JOB_WORDS.search(envelope.subject):
+        return Triage(True, "subject mentions a job or an interview")
+    if envelope.automatic:
+        # Newsletters, notifications and lists: only the signs above can make them matter.
+        return Triage(False, "automatic or list mail with no job sign")
+    if _MEETING_WORDS.search(envelope.subject):
+        return Triage(True, "personal mail about a meeting")
     if _FORWARD.match(envelope.subject):
         return Triage(True, "a forward")
-    if envelope.content_type == "multipart/mixed" and not envelope.mailing_list:
-        return Triage(True, "personal mail with attachments (an .ics may be among them)")
     return Triage(False, "nothing in the headers suggests a job")

@@ -438,6 +438,47 @@ calendars:
     assert len(status_json(config_file)["interviews"]["upcoming"]) == 2  # type: ignore[index]
 
 
+def test_a_message_joining_two_threads_keeps_their_interview(
+    dovecot: DovecotServer, mailbox: imapclient.IMAPClient, config_file: Path
+) -> None:
+    # 1: a note (thread A); 2: the invitation (thread B, with the interview); 3: a reply that
+    # references both (A and B merge into A); 4: the update of the invitation, in the same pass.
+    note = plain(
+        "Platform role at Northwind",
+        "Priya Raman <priya.raman@northwind.example>",
+        "Great to talk earlier, invitation follows.",
+    )
+    note_id = note.split(b"Message-ID: ")[1].split(b"\n")[0].decode().strip()
+    invite_id = make_msgid(domain="northwind.example")
+    reply_id = make_msgid(domain="example.test")
+    both = (
+        plain(
+            "Re: Platform role at Northwind",
+            "Priya Raman <priya.raman@northwind.example>",
+            "See the invitation.",
+            reply_to=note_id,
+        )
+        .replace(f"References: {note_id}".encode(), f"References: {note_id} {invite_id}".encode())
+        .replace(b"Message-ID: <", f"Message-ID: {reply_id}\nX-Old-Id: <".encode(), 1)
+    )
+    for raw in (
+        note,
+        invitation(message_id=invite_id),
+        both,
+        invitation(sequence=1, start="20261204T090000Z", end="20261204T100000Z"),
+    ):
+        mailbox.append("INBOX", raw)
+    result = afterview("--config", str(config_file), "run", "--once", "--now", NOW.isoformat())
+    assert result.returncode == 0, result.stderr
+    document = status_json(config_file)
+    [interview] = document["interviews"]["upcoming"]  # type: ignore[index]
+    assert interview["start"] == "2026-12-04T09:00:00+00:00"
+    # It follows its thread into the merge (thread 1, the note's), and does not end up in
+    # whichever new thread next takes the merged-away id.
+    assert interview["thread_id"] == 1
+    assert document["threads"]["total"] == 2  # A+B merged; the update started its own  # type: ignore[index]
+
+
 def _interviews(config: Config) -> list[object]:
     with Store(config.state_dir).open_read_only() as store:
         return list(store.interviews())

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 from daemon.envelope import parse_headers
 from daemon.threads import is_reply, subject_can_join, subject_key
@@ -87,3 +90,22 @@ def test_only_specific_replies_may_join_a_thread_by_subject() -> None:
     assert can_join("Re: Platform Engineer interview")
     assert not can_join("Platform Engineer interview")  # not a reply
     assert not can_join("Re: Thanks")  # too generic to join anything
+
+
+def test_every_labelled_interview_mail_in_the_corpus_gets_read_whole() -> None:
+    """The triage sees only headers; a miss there is a missed interview."""
+    corpus = Path(__file__).resolve().parents[1] / "corpus"
+    missed, seen = [], 0
+    for labels in sorted(corpus.glob("*/labels.jsonl")):
+        if labels.parent.name == "heldout3":  # blind until its first measurement
+            continue
+        for line in labels.read_text(encoding="utf-8").splitlines():
+            label = json.loads(line) if line.strip() else None
+            if not label or label["kind"] == "none" or not label["file"].endswith(".eml"):
+                continue
+            raw = (corpus / label["file"]).read_bytes()
+            head = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[0] + b"\r\n\r\n"
+            seen += 1
+            if not triage(parse_headers(head), from_me=False, in_job_thread=False).fetch_body:
+                missed.append(label["file"])
+    assert seen >= 200 and missed == []
