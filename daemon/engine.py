@@ -21,17 +21,20 @@ from daemon import calendars
 from daemon.config import Config
 from daemon.detect.classify import classify_calendar, classify_email
 from daemon.errors import AfterviewError, PermanentError, ServerUnavailable
+from daemon.followup import FollowUpReport, FollowUps, SentCopies
 from daemon.interviews import Sighting
 from daemon.mail import imap
 from daemon.mail.idle import IdleWatcher
 from daemon.model import Detection, Kind
+from daemon.outbox import SEND_ID_HEADER
 from daemon.store import Store
-from daemon.sync import FolderReport, MailSync, WatchedFolder, apply_sighting
+from daemon.sync import FolderReport, FolderRole, MailSync, WatchedFolder, apply_sighting
 
 log = logging.getLogger(__name__)
 CALENDAR_WINDOW_PAST = timedelta(days=30)
 CALENDAR_WINDOW_AHEAD = timedelta(days=365)
 MAX_BACKOFF = timedelta(minutes=15)
+FOLLOW_UP_SECONDS = 60  # due notes are checked every minute
 
 
 @dataclass
@@ -40,6 +43,8 @@ class PassReport:
     calendar_items: int = 0
     interviews: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    approval_replies: list[bytes] = field(default_factory=list)
+    followups: FollowUpReport = field(default_factory=FollowUpReport)
 
 
 @dataclass
@@ -97,6 +102,13 @@ class Engine:
         self.stopping = threading.Event()
         self._backoff: dict[str, Backoff] = {}
         self._mail_pending = False
+        self.followups = FollowUps(
+            config,
+            store,
+            now=self.now,
+            sent=SentCopies(self._append_sent, self._sent_holds),
+            dry_run=dry_run,
+        )
 
     # One pass ------------------------------------------------------------------------------
 
@@ -104,7 +116,23 @@ class Engine:
         report = PassReport()
         self.sync_mail(report)
         self.sync_calendars(report)
+        self.follow_up(report)
         return report
+
+    def follow_up(self, report: PassReport | None = None) -> None:
+        """Act on approval replies, propose due notes, send approved ones (in that order)."""
+        report = report if report is not None else PassReport()
+        found = FollowUpReport()
+        try:
+            for raw in report.approval_replies:
+                self.followups.handle_reply(raw, found)
+            self.followups.propose(found)
+            self.followups.send_approved(found)
+        except AfterviewError as exc:
+            self._failed("follow-ups", exc, report)
+        report.followups = found
+        for line in found.proposed + found.replies + found.sent + found.problems:
+            log.info("follow-up: %s", line)
 
     def sync_mail(self, report: PassReport | None = None) -> None:
         report = report if report is not None else PassReport()
@@ -132,6 +160,7 @@ class Engine:
             result = self.mail.sync_folder(mailbox, folder)
             report.folders.append(result)
             report.interviews += result.interviews
+            report.approval_replies += result.approval_replies
             if not result.unchanged:
                 log.info(
                     "%s: %d new (%d read whole, %d skipped, %d already known)",
@@ -188,6 +217,21 @@ class Engine:
                     if line:
                         report.interviews.append(line)
             self.store.save_calendar_validators(db, name, read.validators, at)
+
+    def _sent_folder(self) -> str:
+        mailbox = self._connected()
+        if self._folders is None:
+            self._folders = self.mail.folders(mailbox)
+        for folder in self._folders:
+            if folder.role is FolderRole.SENT:
+                return folder.name
+        raise PermanentError("no Sent folder: set imap.folders.sent")
+
+    def _append_sent(self, message: bytes) -> None:
+        self._connected().append(self._sent_folder(), message)
+
+    def _sent_holds(self, send_id: str) -> bool:
+        return self._connected().holds(self._sent_folder(), SEND_ID_HEADER, send_id)
 
     def _classify(self, raw: bytes) -> Detection:
         return classify_email(
@@ -250,6 +294,7 @@ class Engine:
         jobs.every(poll_seconds).seconds.do(self._mail_job)
         calendar_seconds = max(1, int(self.config.sync.calendar_interval.total_seconds()))
         jobs.every(calendar_seconds).seconds.do(self.sync_calendars)
+        jobs.every(FOLLOW_UP_SECONDS).seconds.do(self.follow_up)
         watcher = None
         if self.config.sync.idle:
             watcher = IdleWatcher(
@@ -277,9 +322,12 @@ class Engine:
             self._mail_pending = True
             return
         self._mail_pending = False
-        self.sync_mail()
+        report = PassReport()
+        self.sync_mail(report)
         if self._backoff.get("imap", Backoff()).failures:
             self._mail_pending = True
+        elif report.approval_replies:
+            self.follow_up(report)  # a SEND acts within seconds, not at the next minute
 
     def stop(self) -> None:
         self.stopping.set()

@@ -24,7 +24,7 @@ from daemon.interviews import Interview, Sighting
 from daemon.mail.imap import MAX_BODY_BYTES, FetchedHeaders, FolderStatus, Mailbox
 from daemon.model import Detection, Kind
 from daemon.store import MAX_LOOKUP, Cursor, Store, StoredMessage
-from daemon.triage import triage
+from daemon.triage import is_approval_reply, triage
 
 log = logging.getLogger(__name__)
 BATCH = 250
@@ -56,6 +56,7 @@ class FolderReport:
     skipped: int = 0
     interviews: list[str] = field(default_factory=list)
     rescanned: bool = False
+    approval_replies: list[bytes] = field(default_factory=list)  # for the follow-up engine
 
 
 class MailSync:
@@ -156,7 +157,7 @@ class MailSync:
             envelopes = {f.uid: parse_headers(f.headers, f"{folder.name}/{f.uid}") for f in fetched}
             state = _Batch(self.store, fetched, envelopes)
             wanted = self._bodies_wanted(folder, fetched, envelopes, state)
-            detections = self._read_bodies(mailbox, folder, fetched, envelopes, wanted)
+            detections = self._read_bodies(mailbox, folder, fetched, envelopes, wanted, report)
             last_uid = max(last_uid, *batch)
             if self.dry_run:
                 self._count_dry(fetched, envelopes, detections, report)
@@ -234,6 +235,7 @@ class MailSync:
         fetched: list[FetchedHeaders],
         envelopes: dict[int, Envelope],
         wanted: set[int],
+        report: FolderReport,
     ) -> dict[int, Detection]:
         """Fetch the wanted messages whole, a few MB per FETCH, and read each as it comes:
         a batch keeps its detections, never all its bodies at once. A later copy of a message
@@ -251,6 +253,9 @@ class MailSync:
         detections = {}
         for chunk in _by_size(order, BODY_BYTES_PER_FETCH):
             for uid, body in mailbox.fetch_bodies(chunk).items():
+                if is_approval_reply(envelopes[uid]):
+                    report.approval_replies.append(body)  # the follow-up engine reads it
+                    continue
                 detections[uid] = (
                     self.detect(body) if self.dry_run else self._detect(body, folder, uid)
                 )

@@ -163,10 +163,21 @@ class Triage:
     reason: str
 
 
+def is_approval_reply(envelope: Envelope) -> bool:
+    """A reply to one of afterview's approval requests (it names the request or its tag)."""
+    if envelope.own_marker:
+        return False
+    if any(ref.startswith("afterview.approve.") for ref in envelope.references):
+        return True
+    return "[av:" in envelope.subject
+
+
 def triage(envelope: Envelope, *, from_me: bool, in_job_thread: bool) -> Triage:
     """Whether to fetch and classify the whole message, and why (for the debug log)."""
     if envelope.own_marker:
         return Triage(False, "afterview's own mail")
+    if is_approval_reply(envelope):
+        return Triage(True, "a reply to an approval request")
     if from_me:
         return Triage(False, "sent by the user")
     if envelope.calendar:

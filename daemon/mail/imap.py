@@ -278,6 +278,22 @@ class Mailbox:
         wanted = set(uids)
         return {uid: found for uid, found in parse_fetch(data).items() if uid in wanted}
 
+    def append(self, folder: str, message: bytes) -> None:
+        """Store afterview's own copy of a message it sent (marked read: the user wrote it)."""
+        with self._errors(f"APPEND {folder}"):
+            self.client.append(folder, message, flags=(imapclient.SEEN,))
+
+    def holds(self, folder: str, header: str, value: str) -> bool:
+        """Whether a message with this header value is in the folder (read-only look)."""
+        with self._errors(f"SEARCH {folder}"):
+            self.client.select_folder(folder, readonly=True)
+            try:
+                found = self.client.search(["HEADER", header, value])
+            finally:
+                self.client.unselect_folder()
+        self._selected = None
+        return bool(found)
+
     def noop(self) -> None:
         with self._errors("NOOP"):
             self.client.noop()

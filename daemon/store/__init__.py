@@ -1,4 +1,4 @@
-"""SQLite state: the only module that writes SQL. WAL mode, named migrations, one writer.
+"""SQLite state: the only package that writes SQL. WAL mode, named migrations, one writer.
 
 The state directory is created 0700 and the database 0600: it holds who the user talks to.
 A lock file held for the life of the process refuses a second daemon on the same state.
@@ -137,6 +137,62 @@ MIGRATIONS: tuple[Migration, ...] = (
             ok_at     TEXT,
             error     TEXT,
             error_at  TEXT
+        );
+        """,
+    ),
+    Migration(
+        "0003_drafts_approvals_outbox",
+        """
+        CREATE TABLE draft (
+            id            INTEGER PRIMARY KEY,
+            interview_id  INTEGER NOT NULL REFERENCES interview (id),
+            step          TEXT NOT NULL,
+            recipient_key TEXT NOT NULL,
+            version       INTEGER NOT NULL DEFAULT 1,
+            recipients    TEXT NOT NULL DEFAULT '[]',
+            subject       TEXT NOT NULL,
+            body          TEXT NOT NULL,
+            notes         TEXT NOT NULL DEFAULT '',
+            message_id    TEXT NOT NULL UNIQUE,
+            in_reply_to   TEXT,
+            refs          TEXT NOT NULL DEFAULT '[]',
+            created_at    TEXT NOT NULL,
+            updated_at    TEXT NOT NULL,
+            UNIQUE (interview_id, step, recipient_key)
+        );
+        CREATE TABLE approval (
+            token_digest       TEXT PRIMARY KEY,
+            draft_id           INTEGER NOT NULL REFERENCES draft (id),
+            draft_version      INTEGER NOT NULL,
+            request_message_id TEXT NOT NULL,
+            created_at         TEXT NOT NULL,
+            expires_at         TEXT NOT NULL,
+            request_sent_at    TEXT,
+            used_at            TEXT
+        );
+        CREATE INDEX approval_by_draft ON approval (draft_id);
+        CREATE TABLE outbox (
+            id            INTEGER PRIMARY KEY,
+            draft_id      INTEGER NOT NULL UNIQUE REFERENCES draft (id),
+            state         TEXT NOT NULL,
+            phase         TEXT,
+            send_id       TEXT NOT NULL UNIQUE,
+            sender        TEXT NOT NULL,
+            recipients    TEXT NOT NULL DEFAULT '[]',
+            message       BLOB,
+            attempts      INTEGER NOT NULL DEFAULT 0,
+            not_before    TEXT,
+            snoozed_until TEXT,
+            detail        TEXT NOT NULL DEFAULT '',
+            updated_at    TEXT NOT NULL,
+            sent_at       TEXT
+        );
+        CREATE INDEX outbox_by_state ON outbox (state);
+        CREATE TABLE handled_reply (
+            message_id TEXT PRIMARY KEY,
+            digest     TEXT NOT NULL UNIQUE,
+            at         TEXT NOT NULL,
+            verdict    TEXT NOT NULL
         );
         """,
     ),
@@ -490,6 +546,43 @@ class Store:
             "ORDER BY folder, uid"
         ).fetchall()
         return [(row[0], row[1], row[2]) for row in rows]
+
+    def thread_message_times(self, thread_id: int, *, from_me: bool) -> list[datetime]:
+        """When the user (or, with from_me False, anyone else but machines) wrote in a thread."""
+        rows = self.db.execute(
+            "SELECT date FROM message WHERE thread_id = ? AND from_me = ? AND automatic = 0 "
+            "AND date IS NOT NULL",
+            (thread_id, int(from_me)),
+        ).fetchall()
+        return [datetime.fromisoformat(row[0]) for row in rows]
+
+    def thread_senders(self, thread_id: int) -> list[tuple[str, str]]:
+        """The people other than the user who wrote in a thread, most recent first."""
+        rows = self.db.execute(
+            "SELECT sender, sender_name FROM message WHERE thread_id = ? AND from_me = 0 "
+            "AND automatic = 0 AND sender IS NOT NULL ORDER BY date DESC",
+            (thread_id,),
+        ).fetchall()
+        return list(dict.fromkeys((row[0], row[1]) for row in rows))
+
+    def thread_context(self, thread_id: int) -> tuple[str, str | None, tuple[str, ...]] | None:
+        """(subject, the latest Message-ID, the References chain) to reply in a thread."""
+        rows = self.db.execute(
+            "SELECT message_id, subject FROM message WHERE thread_id = ? ORDER BY date",
+            (thread_id,),
+        ).fetchall()
+        if not rows:
+            return None
+        ids = tuple(row[0] for row in rows if not row[0].endswith("@afterview.invalid"))
+        return rows[0][1], (ids[-1] if ids else None), ids[-20:]
+
+    def first_seen(self, interview_id: int) -> datetime | None:
+        row = self.db.execute(
+            "SELECT MIN(m.date) FROM interview_source s JOIN message m "
+            "ON s.source = 'mail:' || m.message_id WHERE s.interview_id = ?",
+            (interview_id,),
+        ).fetchone()
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
 
     # Interviews ----------------------------------------------------------------------------
 

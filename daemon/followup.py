@@ -1,0 +1,449 @@
+"""Follow-ups in the engine: due steps become drafts and approval requests; replies act on them;
+approved notes go out through the outbox.
+
+The pure parts decide (plan, drafts, approval, outbox); this module reads the facts from the
+store, sends the approval requests and notices to the user, and hands approved entries to the
+outbox. Mail to the user (requests, confirmations, notices) goes out directly: it reaches no
+one else. A note to anyone else leaves only through `outbox.send_approved`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, formataddr, make_msgid
+
+from daemon import approval, outbox
+from daemon.approval import Action
+from daemon.config import Config
+from daemon.detect.people import is_robot
+from daemon.drafts import Draft, DraftInput, Templates, ThreadContext, make_draft, one_line
+from daemon.errors import AfterviewError
+from daemon.interviews import Interview, Status
+from daemon.mail import smtp
+from daemon.mail.smtp import SendResult
+from daemon.model import Person
+from daemon.outbox import OutboxEntry, State
+from daemon.plan import StepKind, ThreadFacts, plan
+from daemon.store import Store
+from daemon.store.followup import FollowUpRecords, StoredDraft
+
+log = logging.getLogger(__name__)
+LOOP_VALUE = "approval"
+NOTICE_EVERY = timedelta(minutes=10)  # help and refusal notices are rate-limited
+
+
+@dataclass
+class FollowUpReport:
+    proposed: list[str] = field(default_factory=list)
+    replies: list[str] = field(default_factory=list)
+    sent: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+class SentCopies:
+    """The Sent folder as the outbox sees it (the `SentFolder` port), over IMAP."""
+
+    def __init__(self, append: Callable[[bytes], None], holds: Callable[[str], bool]) -> None:
+        self._append, self._holds = append, holds
+
+    def append(self, message: bytes) -> None:
+        self._append(message)
+
+    def holds(self, send_id: str) -> bool:
+        return self._holds(send_id)
+
+
+class FollowUps:
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        *,
+        now: Callable[[], datetime],
+        sent: SentCopies,
+        dry_run: bool = False,
+        token: Callable[[], str | None] = lambda: None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.records = FollowUpRecords(store, now)
+        self.now = now
+        self.sent = sent
+        self.dry_run = dry_run
+        self.templates = Templates(config.followup.templates_dir)
+        self.user = Person(config.account.name or None, config.account.email)
+        self.domain = config.account.email.rsplit("@", 1)[-1]
+        self._token = token  # an SMTP XOAUTH2 token, when the config uses one
+        self._last_notice: datetime | None = None
+
+    # Proposing ----------------------------------------------------------------------------
+
+    def propose(self, report: FollowUpReport) -> None:
+        """Draft every due step that has no draft yet, and ask the user about it."""
+        now = self.now()
+        for interview in self.store.interviews():
+            if interview.id is None or interview.status is Status.CANCELLED:
+                continue
+            facts = self._facts(interview)
+            found = plan(interview, facts, self.config.followup, self.config.account.timezone, now)
+            for step in found.due():
+                if step.kind is StepKind.INVITATION_REMINDER:
+                    continue  # reminders join the digest (see the quiet-threads issue)
+                for recipients in self._recipients(interview):
+                    self._propose_one(interview, step.kind, recipients, report)
+        for draft_id in self.records.unsent_requests() + self.records.snoozed_due(now):
+            self._ask(draft_id, report, why="asking again")
+
+    def _propose_one(
+        self,
+        interview: Interview,
+        kind: StepKind,
+        recipients: tuple[Person, ...],
+        report: FollowUpReport,
+    ) -> None:
+        assert interview.id is not None
+        draft = make_draft(
+            DraftInput(
+                kind=kind,
+                recipients=recipients,
+                company=interview.company,
+                role=interview.role,
+                interview_start=interview.start,
+                user=self.user,
+                signature=self.config.account.signature,
+                thread=self._thread(interview),
+            ),
+            self.templates,
+            self.config.account.timezone,
+            self.now(),
+        )
+        if self.dry_run:
+            report.proposed.append(f"would draft {kind.value} to {_names(recipients)}")
+            return
+        draft_id = self.records.add_draft(
+            interview_id=interview.id,
+            step=kind.value,
+            recipients=recipients,
+            subject=draft.subject,
+            body=draft.body,
+            message_id=draft.message_id,
+            in_reply_to=draft.in_reply_to,
+            references=draft.references,
+            sender=self.config.account.email,
+            message=self._message(draft),
+            at=self.now(),
+        )
+        if draft_id is None:
+            return  # proposed before
+        report.proposed.append(f"drafted {kind.value} to {_names(recipients)}")
+        self._ask(draft_id, report, why=_why(kind, interview))
+
+    def _ask(self, draft_id: int, report: FollowUpReport, why: str) -> None:
+        """Send an approval request for the draft's current version, with a fresh token."""
+        stored = self.records.draft(draft_id)
+        if stored is None:
+            return
+        token = approval.new_token()
+        request_id = approval.request_message_id(token.value, self.domain)
+        expires = self.now() + self.config.approval.token_ttl
+        self.records.request_approval(draft_id, token.digest, request_id, expires, self.now())
+        text = approval.request_text(
+            token=token.value,
+            what=f"{_step_title(stored.step)} to {_names(stored.recipients)}",
+            why=why,
+            recipients=[_shown(p) for p in stored.recipients if p.email],
+            note_subject=stored.subject,
+            note_body=stored.body,
+            expires=_local(expires, self.config),
+        )
+        sent = self._to_user(text.subject, text.body, message_id=request_id)
+        if sent:
+            self.records.request_sent(token.digest, self.now())
+        else:
+            report.problems.append(f"approval request for draft {draft_id} not sent; will retry")
+
+    # Replies -------------------------------------------------------------------------------
+
+    def handle_reply(self, raw: bytes, report: FollowUpReport) -> None:
+        reply = approval.read_reply(raw)
+        key = reply.message_id or reply.digest
+        if self.records.reply_handled(key, reply.digest):
+            return  # the same message acts at most once (also its copy in Sent)
+        pending = approval.find_approval(reply, self.records.pending_approvals())
+        verdict = approval.check(
+            reply,
+            pending,
+            approvers=self.config.approval.approvers,
+            trusted_authserv_id=self.config.approval.trusted_authserv_id,
+            now=self.now(),
+        )
+        if not self.records.mark_reply(key, reply.digest, verdict.reason, self.now()):
+            return
+        report.replies.append(f"{reply.command.action.value}: {verdict.reason}")
+        if not verdict.accepted or verdict.approval is None:
+            log.info("reply not acted on: %s", verdict.reason)
+            from_approver = (
+                bool(reply.senders) and reply.senders[0] in self.config.approval.approvers
+            )
+            if from_approver and reply.automatic is None and not reply.own_mail:
+                self._notice(verdict.reason, pending.draft_id if pending else None)
+            return
+        self._act(reply.command, verdict.approval, report)
+
+    def _act(
+        self, command: approval.Command, pending: approval.PendingApproval, report: FollowUpReport
+    ) -> None:
+        draft = self.records.draft(pending.draft_id)
+        if draft is None:
+            return
+        digest, now = pending.token_digest, self.now()
+        action = command.action
+        if action is Action.SEND:
+            recipients = draft.recipients
+            if command.send_to:
+                if draft.recipients:
+                    self._notice("SEND to is only for a note with no address", draft.id)
+                    return
+                recipients = (Person(None, command.send_to),)
+            if not any(p.email for p in recipients):
+                self._notice("this note has no address yet: reply SEND to someone@company.com",
+                             draft.id)  # fmt: skip
+                return
+            body = command.text.strip() + "\n" if command.text.strip() else draft.body
+            message = self._message(_as_draft(draft, body=body, recipients=recipients))
+            if self.records.use_token(digest, draft.id, State.APPROVED, now, message=message):
+                self._set_recipients(draft.id, recipients)
+                report.replies.append(f"approved draft {draft.id}")
+        elif action is Action.SKIP:
+            self.records.use_token(digest, draft.id, State.SKIPPED, now)
+        elif action is Action.SNOOZE and command.snooze is not None:
+            self.records.use_token(
+                digest, draft.id, State.AWAITING_APPROVAL, now, snoozed_until=now + command.snooze
+            )
+        elif action is Action.NOTES:
+            self._redraft(draft, command.text, report)
+
+    def _redraft(self, draft: StoredDraft, notes: str, report: FollowUpReport) -> None:
+        interview = next((i for i in self.store.interviews() if i.id == draft.interview_id), None)
+        if interview is None:
+            return
+        new = make_draft(
+            DraftInput(
+                kind=StepKind(draft.step),
+                recipients=draft.recipients,
+                company=interview.company,
+                role=interview.role,
+                interview_start=interview.start,
+                user=self.user,
+                signature=self.config.account.signature,
+                notes=notes,
+                thread=self._thread(interview),
+            ),
+            self.templates,
+            self.config.account.timezone,
+            self.now(),
+        )
+        message = self._message(_as_draft(draft, body=new.body, recipients=draft.recipients))
+        self.records.redraft(draft.id, body=new.body, notes=notes, message=message, at=self.now())
+        self._ask(draft.id, report, why="redrafted with your notes")
+
+    def _set_recipients(self, draft_id: int, recipients: tuple[Person, ...]) -> None:
+        self.records.set_recipients(draft_id, recipients)
+
+    # Sending -------------------------------------------------------------------------------
+
+    def send_approved(self, report: FollowUpReport) -> None:
+        now = self.now()
+        for entry in self.records.entries([State.SENDING, State.UNKNOWN]):
+            attempt = outbox.recover(entry, self.records, self.sent)
+            if attempt.state is State.UNKNOWN and entry.state is State.SENDING:
+                self._notice(f"a note may have been sent: {attempt.detail}",
+                             self.records.draft_of_entry(entry.id))  # fmt: skip
+        cap = self.config.followup.daily_send_cap
+        for entry in self.records.entries([State.APPROVED]):
+            if self.records.sent_since(now - timedelta(days=1)) >= cap:
+                report.problems.append(f"daily send cap of {cap} reached; the rest wait")
+                return
+            if self.dry_run:
+                report.sent.append(f"would send {entry.send_id} to {', '.join(entry.recipients)}")
+                continue
+            draft_id = self.records.draft_of_entry(entry.id)
+            if self._employer_wrote_since_draft(draft_id):
+                if self.records.move(entry.id, State.APPROVED, State.AWAITING_APPROVAL,
+                                     detail="the employer wrote after the draft"):  # fmt: skip
+                    self._ask(draft_id, report, why="They wrote after this was drafted: check "
+                              "it still fits before it goes out.")  # fmt: skip
+                continue
+            attempt = outbox.send_approved(
+                entry, self.records, _Transport(self), self.sent, now,
+                append_copy=not self.config.smtp.saves_sent_copy,
+            )  # fmt: skip
+            report.sent.append(f"{attempt.state.value}: {', '.join(entry.recipients)}")
+            if attempt.state is State.SENT:
+                self._confirm(entry, attempt.detail)
+            elif attempt.state in (State.FAILED, State.UNKNOWN):
+                self._notice(f"the note to {', '.join(entry.recipients)} {attempt.state.value}: "
+                             f"{attempt.detail}", draft_id)  # fmt: skip
+
+    def _employer_wrote_since_draft(self, draft_id: int) -> bool:
+        draft = self.records.draft(draft_id)
+        if draft is None:
+            return False
+        interview = next((i for i in self.store.interviews() if i.id == draft.interview_id), None)
+        if interview is None or interview.thread_id is None:
+            return False
+        return any(
+            at > draft.created_at
+            for at in self.store.thread_message_times(interview.thread_id, from_me=False)
+        )
+
+    def _confirm(self, entry: OutboxEntry, detail: str) -> None:
+        at = _local(self.now(), self.config)
+        body = f"Sent to {', '.join(entry.recipients)} at {at} ({detail}).\n"
+        self._to_user(f"[afterview] Sent: note to {', '.join(entry.recipients)}", body)
+
+    def _notice(self, reason: str, draft_id: int | None) -> None:
+        """Tell the user why a reply did nothing; at most one notice per NOTICE_EVERY."""
+        now = self.now()
+        if self._last_notice is not None and now - self._last_notice < NOTICE_EVERY:
+            log.info("notice not sent (one went out recently): %s", reason)
+            return
+        self._last_notice = now
+        which = f" (draft {draft_id})" if draft_id is not None else ""
+        body = (
+            f"afterview did not act on your reply{which}: {reason}.\n\n"
+            "Reply to the approval request itself, with SEND, SKIP, SNOOZE 2d or NOTES ... "
+            "on the first line.\n"
+        )
+        self._to_user("[afterview] Your reply was not acted on", body)
+
+    # Mail to the user ----------------------------------------------------------------------
+
+    def _to_user(self, subject: str, body: str, *, message_id: str | None = None) -> bool:
+        if self.dry_run:
+            return True
+        message = EmailMessage(policy=SMTP)
+        message["From"] = formataddr((self.user.name or "", self.config.account.email))
+        message["To"] = ", ".join(self.config.approval.approvers)
+        message["Subject"] = one_line(subject)
+        message["Date"] = format_datetime(self.now())
+        message["Message-ID"] = f"<{message_id}>" if message_id else make_msgid(domain=self.domain)
+        message[approval.LOOP_HEADER] = LOOP_VALUE
+        message["Auto-Submitted"] = "auto-generated"
+        message.set_content(body, charset="utf-8", cte="quoted-printable")
+        result = self._smtp(
+            self.config.account.email, list(self.config.approval.approvers), message.as_bytes()
+        )
+        return result.outcome is smtp.Outcome.SENT
+
+    def _smtp(
+        self,
+        sender: str,
+        recipients: list[str],
+        message: bytes,
+        before_data: Callable[[], None] = lambda: None,
+    ) -> SendResult:
+        try:
+            return asyncio.run(smtp.send(self.config.smtp, sender, recipients, message,
+                                         before_data=before_data, token=self._token()))  # fmt: skip
+        except AfterviewError as exc:
+            return SendResult(smtp.Outcome.RETRY, str(exc))
+
+    # Facts ---------------------------------------------------------------------------------
+
+    def _facts(self, interview: Interview) -> ThreadFacts:
+        assert interview.id is not None
+        done = {StepKind(k): v for k, v in self.records.done_steps(interview.id).items()}
+        employer: tuple[datetime, ...] = ()
+        user: tuple[datetime, ...] = ()
+        if interview.thread_id is not None:
+            employer = tuple(self.store.thread_message_times(interview.thread_id, from_me=False))
+            user = tuple(self.store.thread_message_times(interview.thread_id, from_me=True))
+        return ThreadFacts(employer_wrote=employer, user_wrote=user, done=done,
+                           invited_at=self.store.first_seen(interview.id))  # fmt: skip
+
+    def _recipients(self, interview: Interview) -> list[tuple[Person, ...]]:
+        people = [p for p in interview.interviewers if p.email and not is_robot(p.email)]
+        if not people and interview.thread_id is not None:
+            people = [
+                Person(name or None, address)
+                for address, name in self.store.thread_senders(interview.thread_id)
+                if not is_robot(address)
+            ][:1]
+        if not people:
+            return [()]
+        if self.config.followup.thank_you_to == "all":
+            return [tuple(people)]
+        return [(person,) for person in people]
+
+    def _thread(self, interview: Interview) -> ThreadContext | None:
+        if interview.thread_id is None:
+            return None
+        found = self.store.thread_context(interview.thread_id)
+        if found is None:
+            return None
+        subject, last, references = found
+        return ThreadContext(subject, last, references)
+
+    def _message(self, draft: Draft) -> bytes:
+        headers = [(outbox.SEND_ID_HEADER, draft.message_id), ("Date", format_datetime(self.now()))]
+        return draft.message(Person(self.user.name, self.config.account.email), headers).as_bytes()
+
+
+class _Transport:
+    """The outbox's `Transport` port over the SMTP adapter."""
+
+    def __init__(self, followups: FollowUps) -> None:
+        self.followups = followups
+
+    def send(self, entry: OutboxEntry, before_data: Callable[[], None]) -> SendResult:
+        return self.followups._smtp(entry.sender, list(entry.recipients), entry.message,
+                                    before_data)  # fmt: skip
+
+
+def _as_draft(stored: StoredDraft, *, body: str, recipients: tuple[Person, ...]) -> Draft:
+    return Draft(
+        kind=StepKind(stored.step),
+        recipients=recipients,
+        subject=stored.subject,
+        body=body,
+        message_id=stored.message_id,
+        in_reply_to=stored.in_reply_to,
+        references=stored.references,
+    )
+
+
+def _names(people: tuple[Person, ...]) -> str:
+    return ", ".join(p.name or p.email or "?" for p in people) or "nobody yet"
+
+
+def _shown(person: Person) -> str:
+    return formataddr((person.name or "", person.email or ""))
+
+
+def _step_title(step: str) -> str:
+    return {
+        "thank_you": "Thank-you note",
+        "check_in": "Check-in",
+        "second_check_in": "Second check-in",
+    }.get(step, step)
+
+
+def _why(kind: StepKind, interview: Interview) -> str:
+    company = interview.company or "the company"
+    if kind is StepKind.THANK_YOU:
+        return f"Your interview with {company} is over; a thank-you within a day leaves a mark."
+    if kind is StepKind.CHECK_IN:
+        return f"Nobody at {company} has written since your thank-you."
+    return f"Still no answer from {company} since your check-in."
+
+
+def _local(moment: datetime, config: Config) -> str:
+    local = moment.astimezone(config.account.timezone)
+    return f"{local:%a %d %b %Y, %H:%M} ({local.tzname()})"

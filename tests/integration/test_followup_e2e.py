@@ -1,0 +1,179 @@
+"""End to end through the real servers: an interview, a drafted thank-you, the approval email in
+the user's INBOX, a reply written as a mail client writes it, and exactly one note delivered.
+
+Carol is the job seeker (her mailbox, her SMTP login); Bob interviewed her (his mailbox shows
+what arrives). Time moves with `--now`.
+"""
+
+from __future__ import annotations
+
+import email
+import re
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.policy import default
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+import imapclient
+import pytest
+
+from tests.cli import afterview
+from tests.harness import CertBundle, DovecotServer, SubmissionServer
+
+pytestmark = pytest.mark.integration
+
+CAROL, CAROL_PW = "carol@example.test", "carol-Secret-3"
+BOB_PW = "bob-Secret-2"
+INTERVIEW_END = datetime(2026, 12, 3, 16, 0, tzinfo=UTC)
+NOW = INTERVIEW_END + timedelta(hours=2)
+
+
+def invitation() -> bytes:
+    ics = "\r\n".join([
+        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Lumen//Hiring//EN", "METHOD:REQUEST",
+        "BEGIN:VEVENT", "UID:panel-42@lumen.example", "SEQUENCE:0", "DTSTAMP:20261125T090000Z",
+        "DTSTART:20261203T150000Z", "DTEND:20261203T160000Z",
+        "SUMMARY:Interview: Data Engineer - Lumen Labs",
+        "LOCATION:https://meet.google.com/abc-defg-hij",
+        "ORGANIZER;CN=Bob Interviewer:mailto:bob@example.test",
+        "ATTENDEE;CN=Bob Interviewer;ROLE=REQ-PARTICIPANT:mailto:bob@example.test",
+        f"ATTENDEE;CN=Carol Candidate;ROLE=REQ-PARTICIPANT:mailto:{CAROL}",
+        "END:VEVENT", "END:VCALENDAR", "",
+    ])  # fmt: skip
+    message = EmailMessage()
+    message["Subject"] = "Interview: Data Engineer - Lumen Labs"
+    message["From"] = "Bob Interviewer <bob@example.test>"
+    message["To"] = f"Carol Candidate <{CAROL}>"
+    message["Date"] = format_datetime(INTERVIEW_END - timedelta(days=5))
+    message["Message-ID"] = make_msgid(domain="lumen.example")
+    message.set_content("Hi Carol,\n\nlooking forward to our interview for the Data Engineer "
+                        "role at Lumen Labs.\n\nBob")  # fmt: skip
+    message.add_alternative(ics.encode(), maintype="text", subtype="calendar",
+                            params={"method": "REQUEST"})  # fmt: skip
+    return message.as_bytes()
+
+
+def client(dovecot: DovecotServer, certs: CertBundle, user: str, pw: str) -> imapclient.IMAPClient:
+    c = imapclient.IMAPClient("127.0.0.1", port=dovecot.imaps_port,
+                              ssl_context=certs.client_context())  # fmt: skip
+    c.login(user, pw)
+    return c
+
+
+def messages(c: imapclient.IMAPClient, folder: str) -> list[email.message.EmailMessage]:
+    c.select_folder(folder, readonly=True)
+    found = c.fetch(c.search("ALL"), ["BODY.PEEK[]"])
+    return [
+        email.message_from_bytes(data[b"BODY[]"], policy=default)  # type: ignore[misc]
+        for _, data in sorted(found.items())
+    ]
+
+
+def reply_to(request: email.message.EmailMessage, text: str) -> bytes:
+    """A reply as Thunderbird writes it: To the sender, threaded, the request quoted below."""
+    body = request.get_body(("plain",))
+    assert body is not None
+    quoted = "".join(f"> {line}\n" for line in body.get_content().splitlines())
+    answer = EmailMessage()
+    answer["From"] = f"Carol Candidate <{CAROL}>"
+    answer["To"] = request["From"]
+    answer["Subject"] = "Re: " + str(request["Subject"])
+    answer["Date"] = format_datetime(NOW + timedelta(minutes=5))
+    answer["Message-ID"] = make_msgid(domain="example.test")
+    answer["In-Reply-To"] = request["Message-ID"]
+    answer["References"] = request["Message-ID"]
+    answer.set_content(f"{text}\n\nOn Thu, Dec 3, 2026, afterview wrote:\n{quoted}")
+    return answer.as_bytes()
+
+
+@pytest.fixture
+def config_file(
+    tmp_path: Path, dovecot: DovecotServer, smtp_server: SubmissionServer, tls_certs: CertBundle
+) -> Path:
+    for user in ("carol", "bob"):
+        dovecot.empty_mailboxes(user)
+    secret = tmp_path / "pw"
+    secret.write_text(CAROL_PW + "\n")
+    secret.chmod(0o600)
+    path = tmp_path / "config.yaml"
+    path.write_text(f"""
+account: {{email: {CAROL}, name: Carol Candidate, timezone: Europe/Berlin,
+           signature: "Carol Candidate"}}
+imap: {{host: 127.0.0.1, port: {dovecot.imaps_port}, username: carol, password_file: {secret},
+        ca_file: {tls_certs.ca_pem}}}
+smtp: {{host: 127.0.0.1, port: {smtp_server.starttls_port}, security: starttls, username: carol,
+        password_file: {secret}, ca_file: {tls_certs.ca_pem}}}
+state_dir: {tmp_path / "state"}
+""")  # fmt: skip
+    path.chmod(0o600)
+    return path
+
+
+def run(config_file: Path, now: datetime) -> str:
+    result = afterview("--config", str(config_file), "run", "--once", "--now", now.isoformat())
+    assert result.returncode == 0, result.stderr
+    return result.stderr
+
+
+def test_invitation_to_approved_thank_you_delivered_exactly_once(
+    dovecot: DovecotServer,
+    smtp_server: SubmissionServer,
+    tls_certs: CertBundle,
+    config_file: Path,
+) -> None:
+    dovecot.deliver(CAROL, invitation())
+    run(config_file, NOW)
+    carol = client(dovecot, tls_certs, "carol", CAROL_PW)
+    bob = client(dovecot, tls_certs, "bob", BOB_PW)
+    try:
+        inbox = messages(carol, "INBOX")
+        [request] = [m for m in inbox if m["X-Afterview"] == "approval"]
+        assert "Send? Thank-you note to Bob Interviewer" in str(request["Subject"])
+        text = request.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        assert "To:      Bob Interviewer <bob@example.test>" in text
+        assert messages(bob, "INBOX") == []  # nothing reaches Bob before Carol says so
+
+        # A reply that only says thanks does nothing; SEND does, once.
+        dovecot.deliver(CAROL, reply_to(request, "Thanks, looks fine"), sender=CAROL)
+        run(config_file, NOW + timedelta(minutes=10))
+        assert messages(bob, "INBOX") == []
+        dovecot.deliver(CAROL, reply_to(request, "SEND"), sender=CAROL)
+        run(config_file, NOW + timedelta(minutes=15))
+        run(config_file, NOW + timedelta(minutes=20))  # a second pass sends nothing more
+
+        [note] = messages(bob, "INBOX")
+        assert note["From"].addresses[0].addr_spec == CAROL
+        assert str(note["Subject"]) == "Re: Interview: Data Engineer - Lumen Labs"
+        assert note["In-Reply-To"] is not None
+        assert "Thank you for taking the time" in note.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        assert note["X-Afterview-Send-Id"] is not None
+        sent = [m for m in messages(carol, "Sent") if m["Message-ID"] == note["Message-ID"]]
+        assert len(sent) == 1
+        confirmations = [m for m in messages(carol, "INBOX") if "Sent: note" in str(m["Subject"])]
+        assert len(confirmations) == 1
+        assert [m.rcpt_tos for m in smtp_server.messages()].count(("bob@example.test",)) == 1
+    finally:
+        carol.logout()
+        bob.logout()
+
+
+def test_a_forged_sender_never_sends(
+    dovecot: DovecotServer, tls_certs: CertBundle, config_file: Path
+) -> None:
+    dovecot.deliver(CAROL, invitation())
+    run(config_file, NOW)
+    carol = client(dovecot, tls_certs, "carol", CAROL_PW)
+    bob = client(dovecot, tls_certs, "bob", BOB_PW)
+    try:
+        [request] = [m for m in messages(carol, "INBOX") if m["X-Afterview"] == "approval"]
+        forged = reply_to(request, "SEND").replace(
+            f"From: Carol Candidate <{CAROL}>".encode(), b"From: Mallory <mallory@evil.example>"
+        )
+        dovecot.deliver(CAROL, forged, sender="mallory@evil.example")
+        stderr = run(config_file, NOW + timedelta(minutes=10))
+        assert re.search(r"mallory@evil.example is not an approver", stderr)
+        assert messages(bob, "INBOX") == []
+    finally:
+        carol.logout()
+        bob.logout()
