@@ -10,12 +10,13 @@ one else. A note to anyone else leaves only through `outbox.send_approved`.
 from __future__ import annotations
 
 import asyncio
+import email
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import SMTP, default
 from email.utils import format_datetime, formataddr, make_msgid
 
 from daemon import approval, outbox
@@ -221,13 +222,22 @@ class FollowUps:
                 self._set_recipients(draft.id, recipients)
                 report.replies.append(f"approved draft {draft.id}")
         elif action is Action.SKIP:
-            self.records.use_token(digest, draft.id, State.SKIPPED, now)
+            entry = self.records.entry_of(draft.id)
+            current = entry.state if entry is not None else State.AWAITING_APPROVAL
+            self.records.use_token(digest, draft.id, State.SKIPPED, now, current=current)
         elif action is Action.SNOOZE and command.snooze is not None:
             self.records.use_token(
                 digest, draft.id, State.AWAITING_APPROVAL, now, snoozed_until=now + command.snooze
             )
         elif action is Action.NOTES:
             self._redraft(draft, command.text, report)
+        elif action is Action.RESEND:
+            entry = self.records.entry_of(draft.id)
+            if entry is None or entry.state not in (State.UNKNOWN, State.FAILED):
+                self._notice("RESEND is only for a note that may not have gone out", draft.id)
+                return
+            if self.records.use_token(digest, draft.id, State.APPROVED, now, current=entry.state):
+                report.replies.append(f"resend approved for draft {draft.id}")
 
     def _redraft(self, draft: StoredDraft, notes: str, report: FollowUpReport) -> None:
         interview = next((i for i in self.store.interviews() if i.id == draft.interview_id), None)
@@ -263,8 +273,8 @@ class FollowUps:
         for entry in self.records.entries([State.SENDING, State.UNKNOWN]):
             attempt = outbox.recover(entry, self.records, self.sent)
             if attempt.state is State.UNKNOWN and entry.state is State.SENDING:
-                self._notice(f"a note may have been sent: {attempt.detail}",
-                             self.records.draft_of_entry(entry.id))  # fmt: skip
+                draft_id = self.records.draft_of_entry(entry.id)
+                self._ask_resend(draft_id, entry, State.UNKNOWN, attempt.detail, report)
         cap = self.config.followup.daily_send_cap
         for entry in self.records.entries([State.APPROVED]):
             if self.records.sent_since(now - timedelta(days=1)) >= cap:
@@ -288,8 +298,30 @@ class FollowUps:
             if attempt.state is State.SENT:
                 self._confirm(entry, attempt.detail)
             elif attempt.state in (State.FAILED, State.UNKNOWN):
-                self._notice(f"the note to {', '.join(entry.recipients)} {attempt.state.value}: "
-                             f"{attempt.detail}", draft_id)  # fmt: skip
+                self._ask_resend(draft_id, entry, attempt.state, attempt.detail, report)
+
+    def _ask_resend(
+        self,
+        draft_id: int,
+        entry: OutboxEntry,
+        state: State,
+        detail: str,
+        report: FollowUpReport,
+    ) -> None:
+        """A note that failed, or may or may not have arrived: the user decides (RESEND/SKIP)."""
+        to = ", ".join(entry.recipients)
+        if state is State.UNKNOWN:
+            why = (
+                f"The note to {to} may have been delivered: the connection broke after it "
+                f"was handed over ({detail}), and it is not in your Sent folder. Check with "
+                "the recipient or your provider; reply RESEND to send it again, or SKIP."
+            )
+        else:
+            why = (
+                f"The mail server refused the note to {to} ({detail}). Reply RESEND to "
+                "try again (after fixing the address, for example), or SKIP."
+            )
+        self._ask(draft_id, report, why=why)
 
     def _employer_wrote_since_draft(self, draft_id: int) -> bool:
         draft = self.records.draft(draft_id)
@@ -304,8 +336,15 @@ class FollowUps:
         )
 
     def _confirm(self, entry: OutboxEntry, detail: str) -> None:
+        """Tell the user what went out: to whom, when, and the final text."""
         at = _local(self.now(), self.config)
-        body = f"Sent to {', '.join(entry.recipients)} at {at} ({detail}).\n"
+        sent = email.message_from_bytes(entry.message, policy=default)
+        part = sent.get_body(("plain",)) if isinstance(sent, EmailMessage) else None
+        text = part.get_content() if isinstance(part, EmailMessage) else ""
+        body = (
+            f"Sent to {', '.join(entry.recipients)} at {at} ({detail}).\n\n"
+            f"Subject: {sent['Subject']}\n\n{text}"
+        )
         self._to_user(f"[afterview] Sent: note to {', '.join(entry.recipients)}", body)
 
     def _notice(self, reason: str, draft_id: int | None) -> None:

@@ -56,7 +56,7 @@ ALLOWED: dict[State, frozenset[State]] = {
     State.SENT: frozenset(),
     State.SKIPPED: frozenset(),
     State.EXPIRED: frozenset(),
-    State.FAILED: frozenset({State.APPROVED}),  # only by the user's explicit RESEND
+    State.FAILED: frozenset({State.APPROVED, State.SKIPPED}),  # RESEND or SKIP by the user
 }
 FINAL = frozenset({State.SENT, State.SKIPPED, State.EXPIRED})
 

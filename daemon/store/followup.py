@@ -189,8 +189,10 @@ class FollowUpRecords:
         *,
         message: bytes | None = None,
         snoozed_until: datetime | None = None,
+        current: State = State.AWAITING_APPROVAL,
     ) -> bool:
-        """Consume the token and move the draft's entry, in one transaction (single use)."""
+        """Consume the token and move the draft's entry from `current`, in one transaction
+        (single use)."""
         with self.store.transaction() as db:
             used = db.execute(
                 "UPDATE approval SET used_at = ? WHERE token_digest = ? AND used_at IS NULL",
@@ -202,7 +204,7 @@ class FollowUpRecords:
                 "UPDATE outbox SET state = ?, message = COALESCE(?, message), snoozed_until = ?, "
                 "updated_at = ? WHERE draft_id = ? AND state = ?",
                 (target.value, message, _iso(snoozed_until) if snoozed_until else None,
-                 _iso(at), draft_id, State.AWAITING_APPROVAL.value),
+                 _iso(at), draft_id, current.value),
             )  # fmt: skip
             if moved.rowcount != 1:
                 db.execute("UPDATE approval SET used_at = NULL WHERE token_digest = ?",

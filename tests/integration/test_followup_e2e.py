@@ -177,3 +177,81 @@ def test_a_forged_sender_never_sends(
     finally:
         carol.logout()
         bob.logout()
+
+
+def approve(dovecot: DovecotServer, certs: CertBundle, config_file: Path) -> None:
+    """Up to the moment the thank-you is approved (the next run sends it)."""
+    dovecot.deliver(CAROL, invitation())
+    run(config_file, NOW)
+    carol = client(dovecot, certs, "carol", CAROL_PW)
+    try:
+        [request] = [m for m in messages(carol, "INBOX") if m["X-Afterview"] == "approval"]
+    finally:
+        carol.logout()
+    dovecot.deliver(CAROL, reply_to(request, "SEND"), sender=CAROL)
+
+
+def bob_notes(dovecot: DovecotServer, certs: CertBundle) -> int:
+    bob = client(dovecot, certs, "bob", BOB_PW)
+    try:
+        return len(messages(bob, "INBOX"))
+    finally:
+        bob.logout()
+
+
+def test_a_temporary_refusal_is_retried_and_sent_once(
+    dovecot: DovecotServer,
+    smtp_server: SubmissionServer,
+    tls_certs: CertBundle,
+    config_file: Path,
+) -> None:
+    smtp_server.faults.fail_next(451)
+    approve(dovecot, tls_certs, config_file)
+    smtp_server.faults.fail_next(451)  # the first went to the approval request (asked again)
+    run(config_file, NOW + timedelta(minutes=10))
+    assert bob_notes(dovecot, tls_certs) == 0
+    run(config_file, NOW + timedelta(minutes=11))  # too early: the backoff holds it
+    assert bob_notes(dovecot, tls_certs) == 0
+    run(config_file, NOW + timedelta(minutes=13))
+    run(config_file, NOW + timedelta(minutes=30))
+    assert bob_notes(dovecot, tls_certs) == 1
+
+
+def test_a_connection_cut_after_the_data_is_never_resent_and_the_user_is_asked(
+    dovecot: DovecotServer,
+    smtp_server: SubmissionServer,
+    tls_certs: CertBundle,
+    config_file: Path,
+) -> None:
+    approve(dovecot, tls_certs, config_file)
+    smtp_server.faults.drop_next(deliver=True)  # delivered, but the answer is lost
+    run(config_file, NOW + timedelta(minutes=10))
+    run(config_file, NOW + timedelta(minutes=30))
+    run(config_file, NOW + timedelta(hours=5))
+    assert bob_notes(dovecot, tls_certs) == 1
+    carol = client(dovecot, tls_certs, "carol", CAROL_PW)
+    try:
+        asks = [m for m in messages(carol, "INBOX") if m["X-Afterview"] == "approval"]
+        text = asks[-1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        assert "may have been delivered" in text and "RESEND" in text
+    finally:
+        carol.logout()
+
+
+def test_a_permanent_refusal_fails_and_asks_the_user(
+    dovecot: DovecotServer,
+    smtp_server: SubmissionServer,
+    tls_certs: CertBundle,
+    config_file: Path,
+) -> None:
+    approve(dovecot, tls_certs, config_file)
+    smtp_server.faults.fail_next(550)
+    run(config_file, NOW + timedelta(minutes=10))
+    run(config_file, NOW + timedelta(hours=3))
+    assert bob_notes(dovecot, tls_certs) == 0
+    carol = client(dovecot, tls_certs, "carol", CAROL_PW)
+    try:
+        asks = [m for m in messages(carol, "INBOX") if m["X-Afterview"] == "approval"]
+        assert "refused the note" in asks[-1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    finally:
+        carol.logout()
