@@ -255,3 +255,103 @@ def test_a_permanent_refusal_fails_and_asks_the_user(
         assert "refused the note" in asks[-1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
     finally:
         carol.logout()
+
+
+def request_of(dovecot: DovecotServer, certs: CertBundle) -> email.message.EmailMessage:
+    carol = client(dovecot, certs, "carol", CAROL_PW)
+    try:
+        return [m for m in messages(carol, "INBOX") if m["X-Afterview"] == "approval"][-1]
+    finally:
+        carol.logout()
+
+
+def bob_bodies(dovecot: DovecotServer, certs: CertBundle) -> list[str]:
+    bob = client(dovecot, certs, "bob", BOB_PW)
+    try:
+        found = [m.get_body(("plain",)) for m in messages(bob, "INBOX")]
+        return [part.get_content().replace("\r\n", "\n") for part in found if part is not None]
+    finally:
+        bob.logout()
+
+
+def test_send_with_the_user_s_own_text_sends_that_text(
+    dovecot: DovecotServer, tls_certs: CertBundle, config_file: Path
+) -> None:
+    dovecot.deliver(CAROL, invitation())
+    run(config_file, NOW)
+    edited = "SEND\nHi Bob,\n\nthank you for today, I loved the pipeline design part.\n\nCarol"
+    dovecot.deliver(CAROL, reply_to(request_of(dovecot, tls_certs), edited), sender=CAROL)
+    run(config_file, NOW + timedelta(minutes=10))
+    [body] = bob_bodies(dovecot, tls_certs)
+    assert body.startswith("Hi Bob,\n\nthank you for today, I loved the pipeline design part.")
+    assert "On Thu, Dec 3" not in body and "reply above this line" not in body
+
+
+def test_skip_and_snooze(dovecot: DovecotServer, tls_certs: CertBundle, config_file: Path) -> None:
+    dovecot.deliver(CAROL, invitation())
+    run(config_file, NOW)
+    first = request_of(dovecot, tls_certs)
+    dovecot.deliver(CAROL, reply_to(first, "SNOOZE 4h"), sender=CAROL)
+    run(config_file, NOW + timedelta(minutes=10))
+    assert request_of(dovecot, tls_certs)["Message-ID"] == first["Message-ID"]  # not yet
+    run(config_file, NOW + timedelta(hours=4, minutes=11))
+    again = request_of(dovecot, tls_certs)
+    assert again["Message-ID"] != first["Message-ID"]
+    # The first token was used by SNOOZE: SEND on it does nothing.
+    dovecot.deliver(CAROL, reply_to(first, "SEND"), sender=CAROL)
+    run(config_file, NOW + timedelta(hours=4, minutes=20))
+    assert bob_bodies(dovecot, tls_certs) == []
+    dovecot.deliver(CAROL, reply_to(again, "SKIP"), sender=CAROL)
+    run(config_file, NOW + timedelta(hours=4, minutes=30))
+    run(config_file, NOW + timedelta(days=2))
+    assert bob_bodies(dovecot, tls_certs) == []
+
+
+def test_notes_redraft_and_the_old_request_is_dead(
+    dovecot: DovecotServer, tls_certs: CertBundle, config_file: Path
+) -> None:
+    dovecot.deliver(CAROL, invitation())
+    run(config_file, NOW)
+    first = request_of(dovecot, tls_certs)
+    dovecot.deliver(CAROL, reply_to(first, "NOTES mention the streaming benchmark"), sender=CAROL)
+    run(config_file, NOW + timedelta(minutes=10))
+    second = request_of(dovecot, tls_certs)
+    text = second.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "mention the streaming benchmark" in " ".join(text.split())
+    dovecot.deliver(CAROL, reply_to(first, "SEND"), sender=CAROL)  # the token of version 1
+    run(config_file, NOW + timedelta(minutes=15))
+    assert bob_bodies(dovecot, tls_certs) == []
+    dovecot.deliver(CAROL, reply_to(second, "SEND"), sender=CAROL)
+    run(config_file, NOW + timedelta(minutes=20))
+    [body] = bob_bodies(dovecot, tls_certs)
+    assert "mention the streaming benchmark" in " ".join(body.split())
+
+
+def test_an_employer_mail_between_approval_and_send_holds_the_note(
+    dovecot: DovecotServer, tls_certs: CertBundle, config_file: Path
+) -> None:
+    dovecot.deliver(CAROL, invitation())
+    run(config_file, NOW)
+    request = request_of(dovecot, tls_certs)
+    dovecot.deliver(CAROL, reply_to(request, "SEND"), sender=CAROL)
+    # Bob writes in the thread before afterview's next pass sends the note.
+    carol = client(dovecot, tls_certs, "carol", CAROL_PW)
+    try:
+        [invite] = [m for m in messages(carol, "INBOX") if "Lumen" in str(m["Subject"])][:1]
+    finally:
+        carol.logout()
+    news = EmailMessage()
+    news["From"] = "Bob Interviewer <bob@example.test>"
+    news["To"] = CAROL
+    news["Subject"] = "Re: Interview: Data Engineer - Lumen Labs"
+    news["Date"] = format_datetime(NOW + timedelta(minutes=1))
+    news["Message-ID"] = make_msgid(domain="lumen.example")
+    news["In-Reply-To"] = invite["Message-ID"]
+    news["References"] = invite["Message-ID"]
+    news.set_content("Carol, thanks again - we would like you to meet the team next week.")
+    dovecot.deliver(CAROL, news.as_bytes(), sender="bob@example.test")
+    run(config_file, NOW + timedelta(minutes=10))
+    assert bob_bodies(dovecot, tls_certs) == []
+    held = request_of(dovecot, tls_certs)
+    assert held["Message-ID"] != request["Message-ID"]
+    assert "They wrote after this was drafted" in held.get_body(("plain",)).get_content()  # type: ignore[union-attr]
