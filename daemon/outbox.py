@@ -14,6 +14,8 @@ becomes `unknown`, is looked for in Sent by its X-Afterview-Send-Id, and is neve
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -23,6 +25,9 @@ from typing import Protocol
 from daemon.mail.smtp import Outcome, SendResult
 
 SEND_ID_HEADER = "X-Afterview-Send-Id"
+# The crash tests kill the process (SIGKILL) at a named step through this variable; unset, it
+# costs one dictionary lookup per step.
+KILL_AT_ENV = "AFTERVIEW_TEST_KILL_AT"
 RETRY_BASE = timedelta(minutes=2)
 RETRY_MAX = timedelta(hours=2)
 MAX_ATTEMPTS = 12
@@ -136,15 +141,24 @@ def send_approved(
         return Attempt(State.APPROVED, "waiting to retry")
     if not store.move(entry.id, State.APPROVED, State.SENDING, phase=Phase.ENVELOPE):
         return Attempt(entry.state, "another run took it")  # never two senders for one entry
-    result = transport.send(entry, lambda: store.set_phase(entry.id, Phase.DATA))
+    checkpoint("sending-committed")
+
+    def before_data() -> None:
+        store.set_phase(entry.id, Phase.DATA)
+        checkpoint("data-phase-committed")
+
+    result = transport.send(entry, before_data)
+    checkpoint("smtp-answered")
     attempts = entry.attempts + 1
     if result.outcome is Outcome.SENT:
         store.move(entry.id, State.SENDING, State.SENT, detail=result.detail, attempts=attempts)
+        checkpoint("sent-committed")
         if append_copy:
             try:
                 sent.append(entry.message)
             except Exception as exc:  # a failed APPEND never makes a sent message a failure
                 return Attempt(State.SENT, f"sent, but the copy to Sent failed: {exc}")
+            checkpoint("sent-copy-appended")
         return Attempt(State.SENT, result.detail)
     if result.outcome is Outcome.UNKNOWN:
         store.move(entry.id, State.SENDING, State.UNKNOWN, detail=result.detail, attempts=attempts)
@@ -162,6 +176,12 @@ def send_approved(
         return Attempt(State.APPROVED, f"not sent, retrying in {wait}: {result.detail}")
     store.move(entry.id, State.SENDING, State.FAILED, detail=result.detail, attempts=attempts)
     return Attempt(State.FAILED, result.detail)
+
+
+def checkpoint(name: str) -> None:
+    """A step the crash tests can kill the process at (see KILL_AT_ENV)."""
+    if os.environ.get(KILL_AT_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def recover(entry: OutboxEntry, store: OutboxStore, sent: SentFolder) -> Attempt:

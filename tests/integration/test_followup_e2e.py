@@ -355,3 +355,44 @@ def test_an_employer_mail_between_approval_and_send_holds_the_note(
     held = request_of(dovecot, tls_certs)
     assert held["Message-ID"] != request["Message-ID"]
     assert "They wrote after this was drafted" in held.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("kill_at", "copies", "user_asked"),
+    [
+        ("sending-committed", 1, False),  # nothing handed over: sent after the restart
+        ("data-phase-committed", 0, True),  # maybe handed over: never resent blindly
+        ("smtp-answered", 1, True),  # delivered, not yet recorded, not in Sent: the user is asked
+        ("sent-committed", 1, False),  # recorded; only the Sent copy is missing
+        ("sent-copy-appended", 1, False),
+    ],
+)
+def test_sigkill_at_every_step_of_the_outbox_never_sends_twice(
+    dovecot: DovecotServer,
+    tls_certs: CertBundle,
+    config_file: Path,
+    kill_at: str,
+    copies: int,
+    user_asked: bool,
+) -> None:
+    approve(dovecot, tls_certs, config_file)
+    killed = afterview(
+        "--config", str(config_file), "run", "--once",
+        "--now", (NOW + timedelta(minutes=10)).isoformat(),
+        env={"AFTERVIEW_TEST_KILL_AT": kill_at},
+    )  # fmt: skip
+    assert killed.returncode == -9, killed.stderr  # SIGKILL, mid-send
+    for minutes in (20, 60, 300):  # restarted, it settles; later passes change nothing
+        run(config_file, NOW + timedelta(minutes=minutes))
+    assert bob_notes(dovecot, tls_certs) == copies
+    asks = [m for m in _carol_inbox(dovecot, tls_certs) if m["X-Afterview"] == "approval"]
+    asked = "RESEND" in asks[-1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert asked is user_asked
+
+
+def _carol_inbox(dovecot: DovecotServer, certs: CertBundle) -> list[email.message.EmailMessage]:
+    carol = client(dovecot, certs, "carol", CAROL_PW)
+    try:
+        return messages(carol, "INBOX")
+    finally:
+        carol.logout()
