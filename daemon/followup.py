@@ -404,7 +404,10 @@ class FollowUps:
         if interview.thread_id is not None:
             employer = tuple(self.store.thread_message_times(interview.thread_id, from_me=False))
             user = tuple(self.store.thread_message_times(interview.thread_id, from_me=True))
-        return ThreadFacts(employer_wrote=employer, user_wrote=user, done=done,
+        outcome = None
+        if interview.thread_id is not None:
+            outcome = self.store.thread_outcome(interview.thread_id)
+        return ThreadFacts(employer_wrote=employer, user_wrote=user, done=done, outcome=outcome,
                            invited_at=self.store.first_seen(interview.id))  # fmt: skip
 
     def _recipients(self, interview: Interview) -> list[tuple[Person, ...]]:

@@ -314,6 +314,9 @@ class MailSync:
         report.new += 1
         if detection is not None:
             report.read_whole += 1
+        outcome = _outcome(detection) if detection is not None and not from_me else None
+        if outcome is not None and self.store.is_job_thread(thread_id):
+            self.store.set_thread_outcome(db, thread_id, outcome)
         if detection is not None and detection.kind is not Kind.NONE:
             self.store.mark_job_thread(db, thread_id)
             sighting = Sighting(
@@ -464,6 +467,17 @@ def apply_sighting(
     line = f"interview {interview_id} {change.what}: {describe(saved)}"
     log.info("%s", line)
     return line
+
+
+_OUTCOMES = {"a rejection": "rejection", "an offer": "offer"}
+
+
+def _outcome(detection: Detection) -> str | None:
+    """The detector said why a mail is not an interview: a rejection or an offer ends plans."""
+    for reason in detection.reasons:
+        if reason in _OUTCOMES:
+            return _OUTCOMES[reason]
+    return None
 
 
 def describe(interview: Interview) -> str:

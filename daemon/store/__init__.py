@@ -196,6 +196,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        "0004_thread_outcome",
+        """
+        ALTER TABLE thread ADD COLUMN outcome TEXT;
+        """,
+    ),
 )
 
 
@@ -525,6 +531,14 @@ class Store:
 
     def mark_job_thread(self, db: sqlite3.Connection, thread_id: int) -> None:
         db.execute("UPDATE thread SET job = 1 WHERE id = ?", (thread_id,))
+
+    def set_thread_outcome(self, db: sqlite3.Connection, thread_id: int, outcome: str) -> None:
+        """A rejection or an offer arrived in the thread: its plans stop."""
+        db.execute("UPDATE thread SET outcome = ? WHERE id = ?", (outcome, thread_id))
+
+    def thread_outcome(self, thread_id: int) -> str | None:
+        row = self.db.execute("SELECT outcome FROM thread WHERE id = ?", (thread_id,)).fetchone()
+        return row[0] if row else None
 
     def is_job_thread(self, thread_id: int) -> bool:
         row = self.db.execute("SELECT job FROM thread WHERE id = ?", (thread_id,)).fetchone()

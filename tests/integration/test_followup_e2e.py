@@ -396,3 +396,27 @@ def _carol_inbox(dovecot: DovecotServer, certs: CertBundle) -> list[email.messag
         return messages(carol, "INBOX")
     finally:
         carol.logout()
+
+
+def test_a_rejection_in_the_thread_stops_the_plan(
+    dovecot: DovecotServer, tls_certs: CertBundle, config_file: Path
+) -> None:
+    invite = invitation()
+    dovecot.deliver(CAROL, invite)
+    invite_id = email.message_from_bytes(invite)["Message-ID"]
+    rejection = EmailMessage()
+    rejection["From"] = "Bob Interviewer <bob@example.test>"
+    rejection["To"] = CAROL
+    rejection["Subject"] = "Re: Interview: Data Engineer - Lumen Labs"
+    rejection["Date"] = format_datetime(INTERVIEW_END + timedelta(minutes=30))
+    rejection["Message-ID"] = make_msgid(domain="lumen.example")
+    rejection["In-Reply-To"] = invite_id
+    rejection["References"] = invite_id
+    rejection.set_content(
+        "Hi Carol,\n\nthank you for interviewing with us today. After careful consideration we "
+        "have decided not to move forward with your application for the Data Engineer role.\n\n"
+        "We wish you the best in your search.\nBob"
+    )
+    dovecot.deliver(CAROL, rejection.as_bytes(), sender="bob@example.test")
+    run(config_file, NOW)
+    assert [m for m in _carol_inbox(dovecot, tls_certs) if m["X-Afterview"]] == []
