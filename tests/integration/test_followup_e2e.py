@@ -420,3 +420,30 @@ def test_a_rejection_in_the_thread_stops_the_plan(
     dovecot.deliver(CAROL, rejection.as_bytes(), sender="bob@example.test")
     run(config_file, NOW)
     assert [m for m in _carol_inbox(dovecot, tls_certs) if m["X-Afterview"]] == []
+
+
+def test_a_note_with_no_known_address_is_sent_where_the_user_says(
+    dovecot: DovecotServer, tls_certs: CertBundle, config_file: Path
+) -> None:
+    confirmation = EmailMessage()
+    confirmation["Subject"] = "Interview confirmed: Data Engineer at Lumen Labs"
+    confirmation["From"] = "Lumen Labs Careers <no-reply@lumen.example>"
+    confirmation["To"] = CAROL
+    confirmation["Date"] = format_datetime(INTERVIEW_END - timedelta(days=5))
+    confirmation["Message-ID"] = make_msgid(domain="lumen.example")
+    confirmation.set_content(
+        "Hi Carol,\n\nyour interview for the Data Engineer role at Lumen Labs is confirmed for "
+        "Thursday, December 3, 2026 at 15:00-16:00 UTC.\nJoin: https://meet.google.com/abc-defg-hij"
+        "\n\nLumen Labs Recruiting"
+    )
+    dovecot.deliver(CAROL, confirmation.as_bytes(), sender="no-reply@lumen.example")
+    run(config_file, NOW)
+    request = request_of(dovecot, tls_certs)
+    text = request.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "NOBODY YET" in text and "SEND to someone@company.com" in text
+    dovecot.deliver(CAROL, reply_to(request, "SEND"), sender=CAROL)  # no address: not sent
+    run(config_file, NOW + timedelta(minutes=10))
+    assert bob_notes(dovecot, tls_certs) == 0
+    dovecot.deliver(CAROL, reply_to(request, "SEND to bob@example.test"), sender=CAROL)
+    run(config_file, NOW + timedelta(minutes=20))
+    assert bob_notes(dovecot, tls_certs) == 1
