@@ -447,3 +447,33 @@ def test_a_note_with_no_known_address_is_sent_where_the_user_says(
     dovecot.deliver(CAROL, reply_to(request, "SEND to bob@example.test"), sender=CAROL)
     run(config_file, NOW + timedelta(minutes=20))
     assert bob_notes(dovecot, tls_certs) == 1
+
+
+@pytest.mark.parametrize("bob_answers", [False, True])
+def test_a_check_in_follows_silence_and_an_answer_stops_it(
+    dovecot: DovecotServer, tls_certs: CertBundle, config_file: Path, bob_answers: bool
+) -> None:
+    approve(dovecot, tls_certs, config_file)
+    run(config_file, NOW + timedelta(minutes=10))
+    assert bob_notes(dovecot, tls_certs) == 1
+    if bob_answers:
+        bob = client(dovecot, tls_certs, "bob", BOB_PW)
+        try:
+            [thanks] = messages(bob, "INBOX")
+        finally:
+            bob.logout()
+        answer = EmailMessage()
+        answer["From"] = "Bob Interviewer <bob@example.test>"
+        answer["To"] = CAROL
+        answer["Subject"] = "Re: " + str(thanks["Subject"])
+        answer["Date"] = format_datetime(NOW + timedelta(days=1))
+        answer["Message-ID"] = make_msgid(domain="lumen.example")
+        answer["In-Reply-To"] = thanks["Message-ID"]
+        answer["References"] = thanks["Message-ID"]
+        answer.set_content("Thanks Carol! We will be in touch soon.")
+        dovecot.deliver(CAROL, answer.as_bytes(), sender="bob@example.test")
+    run(config_file, NOW + timedelta(days=1, hours=1))
+    run(config_file, NOW + timedelta(days=8))  # five business days after the thank-you
+    subjects = [str(m["Subject"]) for m in _carol_inbox(dovecot, tls_certs) if m["X-Afterview"]]
+    check_ins = [s for s in subjects if "Check-in" in s]
+    assert len(check_ins) == (0 if bob_answers else 1)
