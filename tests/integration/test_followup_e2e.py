@@ -477,3 +477,40 @@ def test_a_check_in_follows_silence_and_an_answer_stops_it(
     subjects = [str(m["Subject"]) for m in _carol_inbox(dovecot, tls_certs) if m["X-Afterview"]]
     check_ins = [s for s in subjects if "Check-in" in s]
     assert len(check_ins) == (0 if bob_answers else 1)
+
+
+def updated_invitation(method: str, start: str, end: str) -> bytes:
+    raw = invitation().decode()
+    raw = raw.replace("Interview: Data Engineer", "Updated: Interview: Data Engineer", 1)
+    message = email.message_from_string(raw, policy=default)
+    part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
+    ics = part.get_content()
+    ics = ics.replace("METHOD:REQUEST", f"METHOD:{method}").replace("SEQUENCE:0", "SEQUENCE:1")
+    ics = ics.replace("DTSTART:20261203T150000Z", f"DTSTART:{start}")
+    ics = ics.replace("DTEND:20261203T160000Z", f"DTEND:{end}")
+    part.set_content(ics.encode(), maintype="text", subtype="calendar", params={"method": method})
+    del message["Message-ID"]
+    message["Message-ID"] = make_msgid(domain="lumen.example")
+    return message.as_bytes()
+
+
+def test_a_reschedule_moves_the_thank_you_and_a_cancellation_stops_it(
+    dovecot: DovecotServer, tls_certs: CertBundle, config_file: Path
+) -> None:
+    dovecot.deliver(CAROL, invitation())
+    dovecot.deliver(CAROL, updated_invitation("REQUEST", "20261210T150000Z", "20261210T160000Z"))
+    run(config_file, NOW)  # the old slot has passed, the new one has not: nothing to thank for
+    assert [m for m in _carol_inbox(dovecot, tls_certs) if m["X-Afterview"]] == []
+    run(config_file, datetime(2026, 12, 10, 17, 30, tzinfo=UTC))
+    asks = [m for m in _carol_inbox(dovecot, tls_certs) if m["X-Afterview"]]
+    assert len(asks) == 1 and "Thank-you" in str(asks[0]["Subject"])
+
+
+def test_a_cancelled_interview_gets_no_thank_you(
+    dovecot: DovecotServer, tls_certs: CertBundle, config_file: Path
+) -> None:
+    dovecot.deliver(CAROL, invitation())
+    dovecot.deliver(CAROL, updated_invitation("CANCEL", "20261203T150000Z", "20261203T160000Z"))
+    run(config_file, NOW)
+    run(config_file, NOW + timedelta(days=2))
+    assert [m for m in _carol_inbox(dovecot, tls_certs) if m["X-Afterview"]] == []
