@@ -29,7 +29,7 @@ INTERVIEW_END = datetime(2026, 12, 3, 16, 0, tzinfo=UTC)
 NOW = INTERVIEW_END + timedelta(hours=2)
 
 
-def invitation() -> bytes:
+def invitation(*extra_attendees: str) -> bytes:
     ics = "\r\n".join([
         "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Lumen//Hiring//EN", "METHOD:REQUEST",
         "BEGIN:VEVENT", "UID:panel-42@lumen.example", "SEQUENCE:0", "DTSTAMP:20261125T090000Z",
@@ -38,6 +38,7 @@ def invitation() -> bytes:
         "LOCATION:https://meet.google.com/abc-defg-hij",
         "ORGANIZER;CN=Bob Interviewer:mailto:bob@example.test",
         "ATTENDEE;CN=Bob Interviewer;ROLE=REQ-PARTICIPANT:mailto:bob@example.test",
+        *extra_attendees,
         f"ATTENDEE;CN=Carol Candidate;ROLE=REQ-PARTICIPANT:mailto:{CAROL}",
         "END:VEVENT", "END:VCALENDAR", "",
     ])  # fmt: skip
@@ -514,3 +515,49 @@ def test_a_cancelled_interview_gets_no_thank_you(
     run(config_file, NOW)
     run(config_file, NOW + timedelta(days=2))
     assert [m for m in _carol_inbox(dovecot, tls_certs) if m["X-Afterview"]] == []
+
+
+def test_a_reply_failed_by_the_trusted_server_s_dmarc_sends_nothing(
+    dovecot: DovecotServer, tls_certs: CertBundle, config_file: Path
+) -> None:
+    config_file.write_text(
+        config_file.read_text() + "approval: {trusted_authserv_id: mx.example.test}\n"
+    )
+    dovecot.deliver(CAROL, invitation())
+    run(config_file, NOW)
+    reply = reply_to(request_of(dovecot, tls_certs), "SEND")
+    failed = (
+        b"Authentication-Results: mx.example.test; spf=fail smtp.mailfrom=example.test;\r\n"
+        b" dkim=fail header.d=example.test; dmarc=fail header.from=example.test\r\n"
+        b"Authentication-Results: mx.example.test; dmarc=pass\r\n"  # forged, below the real one
+    )
+    dovecot.deliver(CAROL, failed + reply, sender=CAROL)
+    stderr = run(config_file, NOW + timedelta(minutes=10))
+    assert "DMARC failed for example.test" in stderr
+    assert bob_notes(dovecot, tls_certs) == 0
+
+
+def test_the_daily_send_cap_holds_the_rest(
+    dovecot: DovecotServer, tls_certs: CertBundle, config_file: Path
+) -> None:
+    dovecot.empty_mailboxes("alice")
+    config_file.write_text(config_file.read_text() + "followup: {daily_send_cap: 1}\n")
+    two = invitation("ATTENDEE;CN=Alice Panel;ROLE=REQ-PARTICIPANT:mailto:alice@example.test")
+    dovecot.deliver(CAROL, two)
+    run(config_file, NOW)
+    for request in [m for m in _carol_inbox(dovecot, tls_certs) if m["X-Afterview"]]:
+        dovecot.deliver(CAROL, reply_to(request, "SEND"), sender=CAROL)
+    stderr = run(config_file, NOW + timedelta(minutes=10))
+    assert "daily send cap of 1 reached" in stderr
+    run(config_file, NOW + timedelta(hours=2))
+    assert bob_notes(dovecot, tls_certs) + _alice_notes(dovecot, tls_certs) == 1
+    run(config_file, NOW + timedelta(days=1, hours=1))
+    assert bob_notes(dovecot, tls_certs) + _alice_notes(dovecot, tls_certs) == 2
+
+
+def _alice_notes(dovecot: DovecotServer, certs: CertBundle) -> int:
+    alice = client(dovecot, certs, "alice", "alice-Secret-1")
+    try:
+        return len([m for m in messages(alice, "INBOX") if m["X-Afterview-Send-Id"]])
+    finally:
+        alice.logout()
