@@ -13,7 +13,20 @@ import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta, tzinfo
 
-from daemon.detect import cues, details, events, ics, links, mime, people, region, timing, when
+from daemon.detect import (
+    cues,
+    details,
+    events,
+    ics,
+    links,
+    mime,
+    negatives,
+    people,
+    region,
+    thread,
+    timing,
+    when,
+)
 from daemon.detect.company import find_company, is_agency, is_freemail
 from daemon.detect.events import classify_calendar as classify_calendar  # callers import it here
 from daemon.detect.fastre import Pattern
@@ -58,7 +71,9 @@ _ONE_TO_ONE = Pattern(
 _TAKES_PART = Pattern(
     r"\b(?:with me|i(?:'ll| will) call you|speak with me|meet me|call me|mit mir|"
     r"avec moi|conmigo|je vous appellerai|te llamar[ée]|"
-    r"our (?:call|chat|conversation|interview|meeting|time|\d+\s?(?:pm|am))|"
+    r"our\s+(?:(?!(?:will|would|can|could|may|might|must|shall|should|to)\b)[\w-]+\s+){0,2}(?:call|chat|conversation|interview|meeting|review|session|screen|talk|"
+    r"walk-?through|debrief|presentation|coffee|lunch)|"
+    r"our (?:time|\d+\s?(?:pm|am))|"
     r"i(?:'d| would) (?:love|like) to (?:chat|talk|meet|speak)|"
     r"let'?s (?:chat|talk|meet)|grab \d+|i have to cancel|i need to cancel|"
     r"unser(?:en?)? (?:gespräch|telefonat|termin)|ich (?:rufe|melde)|notre (?:entretien|échange|appel|rendez-vous)|"
@@ -73,26 +88,38 @@ _COORDINATES = Pattern(
     r"(?:\w+ )?coordinator|je coordonne|ich koordiniere|coordino)\b",
     re.IGNORECASE,
 )
+# The writer says they will not be there: "I won't be on the call myself".
+_WRITER_STAYS_OUT = Pattern(
+    rf"\b(?:i|i'll|i’ll|ich|je|yo)\b[^.\n]{{0,20}}?(?:{people.STAYS_OUT})", re.IGNORECASE
+)
 _AND_I = Pattern(r"\b\w+ and i (?:will|would|'ll|are|look)\b", re.IGNORECASE)  # "Lena and I will"
 _OUTLOOK_MEETING = re.compile(
     r"^\s*(?:\*~)+\*?\s*$|^when:.*\n\s*where:", re.IGNORECASE | re.MULTILINE
 )
 # Around a time, words that say it is the old plan ("from 3pm", "Former:", "geplant war")
 # or the new one ("Updated:", "neuer Termin", "nueva fecha").
-_OLD_BEFORE = Pattern(
-    r"(?:from|instead of|originally|previously|former(?:ly)?|old|was|statt|anstatt|anstelle|"
-    r"bisher|von|au lieu d[eu]|initialement|ancien(?:ne)?|prévu|en lugar de|en vez de|"
-    r"originalmente|inicialmente|anterior|previsto)\W{0,3}(?:\w+\W{1,3}){0,6}$",
+# A label may be padded to line its value up ("Previous time:      Thu, Oct 29"). These read
+# windows of a line or two, where plain `re` answers faster than a trip to RE2.
+_OLD_BEFORE = re.compile(
+    r"\b(?:from|instead of|original(?:ly)?|previous(?:ly)?|prior|former(?:ly)?|old|was|statt|"
+    r"anstatt|anstelle|bisher\w*|alte[rnsm]?|von|vorherige[rns]?|ursprünglich\w*|"
+    r"au lieu d[eu]|initialement|ancien(?:ne)?|précédent(?:e)?|prévu|en lugar del?|en vez del?|"
+    r"originalmente|inicialmente|anterior|previsto)\b\W*(?:\w+\W+){0,6}$",
     re.IGNORECASE,
 )
-_OLD_AFTER = Pattern(
+_OLD_AFTER = re.compile(
     r"^\W{0,3}(?:[\w.]+\W{1,3}){0,4}?(?:geplant war|vorgesehen war|was (?:scheduled|planned|booked)|"
     r"[ée]tait pr[ée]vu|estaba (?:prevista|programada|agendada))",
     re.IGNORECASE,
 )
-_NEW_BEFORE = Pattern(
-    r"(?:new|updated|now|neue[nr]?|nouvel(?:le)?|nueva|nuevo|ahora|maintenant|jetzt|moved to|"
-    r"to)\W{0,3}(?:\w+\W{1,3}){0,6}$",
+# "to", and the words for it after a verb of moving: "déplacé au", "verschoben auf", "movida al".
+_NEW_BEFORE = re.compile(
+    r"\b(?:new|updated|now|neue[nr]?|nouvel(?:le)?|nueva|nuevo|ahora|maintenant|jetzt|to|"
+    r"(?:d[ée]plac|report|d[ée]cal|avanc)[ée]e?s?\W{1,3}(?:au|à|aux|pour)|"
+    r"(?:verschoben|verlegt|vorgezogen)\W{1,3}auf|"
+    r"(?:(?:movid|trasladad|reprogramad|cambiad|pasad|adelantad)[ao]s?|pasamos|movemos|"
+    r"cambiamos|trasladamos|adelantamos)\W{1,3}(?:al|a|para))"
+    r"\W*(?:\w+\W+){0,6}$",
     re.IGNORECASE,
 )
 
@@ -187,7 +214,9 @@ class _EmailReading:
         mail, headers = self.mail, self.mail.headers
         if "x-afterview" in headers or mail.own_marker or "[afterview]" in mail.subject.lower():
             return True
-        if mail.content_type == "multipart/report" or cues.AUTOMATIC_SUBJECT.search(mail.subject):
+        if mail.content_type == "multipart/report" or negatives.AUTOMATIC_SUBJECT.search(
+            mail.subject
+        ):
             return True
         local = mail.sender.split("@")[0]
         if local in ("mailer-daemon", "postmaster"):
@@ -196,8 +225,10 @@ class _EmailReading:
         return auto.startswith("auto-replied") or "x-autoreply" in headers
 
     def _event_is_interview(self, event: ics.CalendarEvent) -> bool:
+        if negatives.REGISTRATION.search(event.text) or negatives.REGISTRATION.search(self.fresh):
+            return False  # a webinar's invitation, whatever its title says about interviews
         if cues.INTERVIEW.search(event.summary) or cues.INTERVIEW.search(event.description):
-            return not cues.BULK.search(event.summary)
+            return not negatives.BULK.search(event.summary)
         return bool(cues.INTERVIEW.search(self.fresh)) and not self.negative_reason
 
     # -- prose -----------------------------------------------------------------
@@ -258,24 +289,29 @@ class _EmailReading:
         fresh = self.fresh
         if "list-id" in self.mail.headers:
             return "mailing-list mail"
-        if cues.EVENT_FOR_MANY.search(self.mail.subject):
+        if negatives.EVENT_FOR_MANY.search(self.mail.subject) or negatives.REGISTRATION.search(
+            fresh
+        ):
             return "an event for many people"
         for name, pattern in (
-            ("a rejection", cues.REJECTION),
-            ("an offer", cues.OFFER),
-            ("not a hiring interview", cues.NOT_HIRING),
+            ("a rejection", negatives.REJECTION),
+            ("an offer", negatives.OFFER),
+            ("not a hiring interview", negatives.NOT_HIRING),
         ):
             if pattern.search(fresh):
                 return name
         asks = self._firm(cues.INVITATION) or self._firm(cues.ASKS_FOR_TIME)
-        arranged = asks or (self._firm(cues.CONFIRMED) and bool(self.future_moments))
-        if cues.APPLICATION_RECEIVED.search(fresh) and not arranged:
+        confirmed = self._firm(cues.CONFIRMED) and bool(self.future_moments)
+        arranged = asks or confirmed
+        if negatives.APPLICATION_RECEIVED.search(fresh) and not arranged:
             return "an application confirmation"
-        if cues.PAST_INTERVIEW.search(fresh) and not arranged:
+        if negatives.PAST_INTERVIEW.search(fresh) and not arranged:
             return "about an interview that already happened"
-        bulk = len({hit.lower() for hit in cues.BULK.findall(fresh)})
+        bulk = len({hit.lower() for hit in negatives.BULK.findall(fresh)})
         listy = "list-unsubscribe" in self.mail.headers or "list-id" in self.mail.headers
-        if bulk >= 2 or (bulk and (listy or not arranged)):
+        # ATS mail comes with list headers too: one such word ("Tips:") beside a confirmed
+        # slot is no newsletter.
+        if bulk >= 2 or (bulk and not arranged) or (bulk and listy and not confirmed):
             return "a newsletter, alert, event or appointment"
         return None
 
@@ -338,7 +374,16 @@ class _EmailReading:
         moments = when.find_moments(
             text, self.mail.date, self.zone, day_first=self.day_first, anchors=anchors
         )
-        moments = [m for m in moments if not timing.is_deadline(text, m)]
+        moments = [
+            m for m in moments if not timing.is_deadline(text, m) and not timing.is_record(text, m)
+        ]
+        if self.reading.quoted:
+            days = {m.start.date() for m in moments}
+            repeated = thread.same_time_moments(
+                text, self.reading.quoted, self.mail.date, self.zone, day_first=self.day_first
+            )
+            moments += [m for m in repeated if m.start.date() not in days]
+            moments.sort(key=lambda m: m.position)
         sent = self.mail.date
         if sent is None:
             return moments
@@ -379,13 +424,19 @@ class _EmailReading:
         chosen = moments[0]
         if kind is Kind.RESCHEDULED:
             fresh_ones = [m for m in moments if not self._is_old(m, cancelled=False)] or moments
-            marked = [
+            # A time said to be the new one wins over one that only follows the word for
+            # moving ("reporter notre entretien de vendredi 10 h ... déplacé au jeudi 10 h").
+            said_new = [
                 m
                 for m in fresh_ones
                 if _NEW_BEFORE.search(text[max(0, m.position - 60) : m.position])
-                or cues.RESCHEDULED.search(text[max(0, m.position - 120) : m.position])
             ]
-            chosen = (marked or fresh_ones)[0]
+            near_move = [
+                m
+                for m in fresh_ones
+                if cues.RESCHEDULED.search(text[max(0, m.position - 120) : m.position])
+            ]
+            chosen = (said_new or near_move or fresh_ones)[0]
         start, end = chosen.start, chosen.end
         same_day = [m for m in moments if m.start.date() == start.date() and m.start >= start]
         if kind is Kind.SCHEDULED and len(same_day) >= 2:
@@ -401,8 +452,15 @@ class _EmailReading:
         return start, end
 
     def complete(
-        self, kind: Kind, start: datetime | None, end: datetime | None, found: list[Person]
+        self,
+        kind: Kind,
+        start: datetime | None,
+        end: datetime | None,
+        found: list[Person],
+        spelled: str = "",
     ) -> Detection:
+        """The rest of a detection, read from the mail; `spelled`: more text (a calendar
+        event's) read only for how the company spells its name."""
         mail = self.mail
         text = self.body
         interviewers = found or self._interviewers(mail.subject + "\n" + text)
@@ -413,7 +471,7 @@ class _EmailReading:
             mail.sender,
             [p.email for p in interviewers if p.email] + [a for _, a in mail.reply_to + mail.cc],
             {a.split("@")[-1] for a in self.me},
-            history=self.reading.quoted,
+            history=f"{spelled}\n{self.reading.quoted}" if spelled else self.reading.quoted,
             people_names=self.my_names,
         )
         if self._sender_takes_part(bool(interviewers)):
@@ -459,18 +517,21 @@ class _EmailReading:
             for name, address in [(mail.sender_name, mail.sender), *mail.cc]:
                 if address not in self.me and not people.is_robot(address):
                     found.append(Person(name or None, address))
-        # Someone copied in and named in the text ("I've cc'd Priscilla") takes part.
+        # Someone copied in and named in the text ("I've cc'd Priscilla") takes part, unless
+        # the text says they stay away; an agency's consultant copied in only follows the
+        # process for the client.
         for name, address in mail.cc:
             first = next(iter((people.display_name(name) or "").split()), "")
             if (
-                (
-                    first
-                    and re.search(rf"\b{re.escape(first)}\b", text)
-                    and not people.is_robot(address)
-                )
-                and address not in self.me
-                and address != mail.sender
+                not first
+                or address in self.me
+                or address == mail.sender
+                or people.is_robot(address)
+                or is_agency(address.rpartition("@")[2].split(".")[0])
             ):
+                continue
+            named = re.search(rf"\b{re.escape(first)}\b", text)
+            if named and not people.stays_out(text, named.end()):
                 found.append(Person(name, address))
         # The candidate's own name ("Sehr geehrte Frau Castellanos") is never an interviewer.
         mine = {word for name in self.my_names for word in name.split()}
@@ -478,6 +539,20 @@ class _EmailReading:
             p for p in found if p.email or not p.name or not set(p.name.lower().split()) <= mine
         ]
         return people.clean(found, self.me)
+
+    def _signs_as_manager(self) -> bool:
+        """Whether the sender signs with the title of someone who leads the team hiring
+        ("Gerente de Operaciones", "Head of Data"): they hold the interview they write about."""
+        name = people.display_name(self.mail.sender_name)  # "Dr. Sabine Vollmer" signs without
+        if not name or " " not in name:
+            return False
+        found = re.search(
+            rf"^[ \t]*{re.escape(name)}[ \t]*\n[ \t]*([^\n]{{3,80}})", self.body, re.M
+        )
+        if found is None:
+            return False
+        title = found.group(1)
+        return bool(people.TITLE_WORD.search(title)) and not _RECRUITING_TITLE.search(title)
 
     def _sender_takes_part(self, others_named: bool) -> bool:
         """A person who writes 'chat with me' or 'I'll call you' will be on the call; so, most
@@ -488,14 +563,27 @@ class _EmailReading:
         domain = sender.split("@")[-1]
         if is_agency(domain.split(".")[0]) or _COORDINATES.search(self.fresh):
             return False
-        if not others_named and not is_freemail(domain) and _ONE_TO_ONE.search(self.fresh):
+        if _WRITER_STAYS_OUT.search(self.body):
+            return False
+        if (
+            not others_named
+            and not is_freemail(domain)
+            and (_ONE_TO_ONE.search(self.fresh) or self._signs_as_manager())
+        ):
             return True
         return bool(_TAKES_PART.search(self.body) or _AND_I.search(self.body))
+
+
+# A signature's title that says its writer recruits or coordinates for the company, rather
+# than leads the team that hires.
+_RECRUITING_TITLE = re.compile(
+    r"recruit|talent|sourc|\bhr\b|\brh\b|rrhh|people|personal|human|humain|humano|"
+    r"selecci[óo]n|recrutement|reclutamiento|coordinat|coordinad|assistant|asistente",
+    re.IGNORECASE,
+)
 
 
 def _offers_slots(moments: list[when.Moment]) -> bool:
     """Two or more times on different days, each on a line of its own: slots to choose from."""
     listed = [m for m in moments if len(m.line.strip()) <= 90]
     return len({m.start.date() for m in listed}) >= 2
-
-

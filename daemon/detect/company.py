@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from daemon.detect.cues import JOB_TITLE, is_ats_domain
 from daemon.detect.fastre import Pattern
 from daemon.detect.text import fold
+from daemon.detect.when import MONTH_WORDS, RELATIVE_WORDS, WEEKDAY_WORDS
 
 _FREEMAIL = {
     "gmail", "googlemail", "outlook", "hotmail", "live", "yahoo", "icloud", "me", "mac", "aol",
@@ -65,7 +66,7 @@ _GENERIC_LABEL = re.compile(
     r"talent|recruiting|my)$"
 )
 # The parts of a subject or event title: "Interview: Jane Doe <> Acme - Data Analyst".
-_TITLE_PARTS = re.compile(r"\s+[-|–—:]\s+|:\s+|\s*<>\s*|\s+(?:x|×|vs\.?)\s+")
+_TITLE_PARTS = re.compile(r"\s+[-|–—:/]\s+|:\s+|\s*<>\s*|\s+(?:x|×|vs\.?)\s+")
 _GENERIC_TEAM = re.compile(
     r"^(?:the )?(?:recruiting|recruitment|talent(?: acquisition)?|hiring|hr|careers?|people)"
     r"(?: team)?$",
@@ -115,7 +116,12 @@ _STOP = re.compile(
     r"technical|final|onsite|on-site|panel|first|second|third|cancel+ed|canceled|updated|"
     r"invitation|einladung|abgesagt|annul[ée]e?|cancelad[ao]|cambio|nueva|nuevo|nouvel|nouvelle|"
     r"report|reminder|erinnerung|rappel|recordatorio|re|fw|fwd|aw|wg|tr|rv|confirmed|confirmation|"
-    r"entrevista|entretien|vorstellungsgespräch|gespräch|phone screen|screen)$",
+    r"entrevista|entretien|vorstellungsgespräch|gespräch|phone screen|screen|"
+    # what a subject says happened, in the four languages: "Confirmación entrevista"
+    r"confirmaci[óo]n|invitaci[óo]n|convocatoria|convocation|bestätigung|terminbestätigung|"
+    r"aktualisiert|verschoben|verschiebung|absage|zusage|terminänderung|reprogramaci[óo]n|"
+    r"reprogramad[ao]|report[ée]e?|annulation|anulaci[óo]n|anulad[ao]|cancelaci[óo]n|"
+    r"rescheduled|moved|update|actualizaci[óo]n|modification|recordatorio|cita)$",
     re.IGNORECASE,
 )
 _ORG_WORD = re.compile(
@@ -132,7 +138,10 @@ _ORG_WORD = re.compile(
     r"telecom|communications|learning|education|academy|school|clinic|dental|legal|law|"
     r"automotive|construction|bau|immobilien|properties|realty|turismo|tourisme|touristik|"
     r"tourism|travel|outfitters|mutual|mutuelle|softworks|medizintechnik|medtech|financial|"
-    r"partners|associates|associ[ée]s|holding|trust|fund|markets|brands|retailers?)$",
+    r"partners|associates|associ[ée]s|holding|trust|fund|markets|brands|retailers?|agro|"
+    r"maritime|shipping|marine|aviation|airlines?|chemicals?|materials|semiconductors?|"
+    r"therapeutics|diagnostics|biosciences|genomics|robotique|rob[óo]tica|seguridad|"
+    r"s[ée]curit[ée]|sicherheit|versicherungs?|banca|finanzas|verkehr|transportes?)$",
     re.IGNORECASE,
 )
 _PARTICLES = {"de", "des", "du", "la", "le", "les", "of", "the", "y", "del", "und", "and", "et"}
@@ -144,7 +153,7 @@ _CALENDAR_WORD = re.compile(
 _TRAILING = re.compile(
     r"\s+[-|–]\s+(?:hr|recruiting|talent(?: acquisition)?|careers|people|rh|rrhh)$|\s+(?:team|recruiting|talent|careers|hiring|for|to|on|in|as|and|is|are|was|we|this|the|"
     r"interview|position|role|gmbh & co\. kg|virtual|onsite|on-site|screen|call|round|panel|"
-    r"loop|session|final|technical)$|\s*\(\d+\s*/\s*\d+\)$|[.,;:!?]+$",
+    r"loop|session|final|technical)$|\s*\([^()]*\)$|[.,;:!?]+$",
     re.IGNORECASE,
 )
 
@@ -196,6 +205,10 @@ def find_company(
         name = seen_domains[domain]
         if name:
             votes[name] += 2 if address == sender else 1
+    for name in list(votes):
+        fuller = _fuller(name, body_and_subject)
+        if fuller:
+            votes[fuller] += 1
     person_words = [set(name.casefold().split()) for name in people_names if name]
     for name in list(votes):
         words = set(name.casefold().split())
@@ -301,7 +314,15 @@ def _from_domain(address: str, text: str, my_domains: set[str]) -> str | None:
     spelled = _spelling_in(text, squashed, parts)
     if spelled:
         return spelled
-    return " ".join(w.capitalize() for w in re.split(r"[-_]", core) if w)
+    return " ".join(_split_org_word(w) for w in re.split(r"[-_]", core) if w)
+
+
+def _split_org_word(word: str) -> str:
+    """A domain joins a name and a company noun: "marigoldbio" is "Marigold Bio"."""
+    for cut in range(4, len(word) - 2):
+        if _ORG_WORD.match(word[cut:]) and word[:cut].isalpha():
+            return f"{word[:cut].capitalize()} {word[cut:].capitalize()}"
+    return word.capitalize()
 
 
 def _squash(word: str) -> str:
@@ -378,11 +399,14 @@ def _widen(words: list[str], start: int, end: int) -> str:
     """Add the company nouns written next to the domain's name: "Corvid" + "Insurance"."""
     while start > 0 and _ORG_WORD.match(words[start - 1]):
         start -= 1
-    while end + 1 < len(words) and (
-        _ORG_WORD.match(words[end + 1]) or _ORG_SUFFIX.match(words[end + 1])
+    widened = end
+    while widened + 1 < len(words) and (
+        _ORG_WORD.match(words[widened + 1]) or _ORG_SUFFIX.match(words[widened + 1])
     ):
-        end += 1
-    return " ".join(words[start : end + 1])
+        widened += 1
+    if widened + 1 < len(words) and not _LEGAL_WORD.match(words[widened + 1]):
+        widened = end  # the phrase goes on past the nouns: "Lumenfold Data Scientist"
+    return " ".join(words[start : widened + 1])
 
 
 def _clean(name: str) -> str | None:
@@ -403,6 +427,62 @@ def _clean(name: str) -> str | None:
     if all(_STOP.match(w) for w in words):
         return None
     return name
+
+
+# After a company's name, what shows the word before it still belongs to the name: a legal
+# form ("PampaSur Agro S.A."), or a verb the company is the subject of ("Greystone Maritime
+# have filled the role", "Corvane Analytics would like to meet you").
+_LEGAL_FORM = r"(?:s\.?a\.?s?|s\.?l\.?|s\.?a\.?r\.?l\.?|gmbh|ag|inc|llc|ltd|plc|b\.?v\.?|n\.?v\.?|s\.?r\.?l\.?)\b"
+_LEGAL_WORD = re.compile(_LEGAL_FORM + r"\.?$", re.IGNORECASE)
+_CLOSES_NAME = re.compile(
+    rf"[ \t]*(?:,[ \t]*)?(?:{_LEGAL_FORM}|(?:have|has|had|would|will|is|are|was|were|hat|haben|"
+    r"ist|sind|wird|m[öo]chte|a|ont|est|sont|va|souhaite|ha|han|es|son|est[áa]|quiere|"
+    r"quieren)\b)",
+    re.IGNORECASE,
+)
+_NOT_NAME_END = re.compile(r"[ \t]+(?:team|group|division|department|org|product|platform)\b", re.I)
+_CAPITALISED = re.compile(r"[ \t]+(?:&[ \t]+)?([A-ZÀ-ÖØ-Þ][\w'’-]*)")
+
+
+def _fuller(name: str, text: str) -> str | None:
+    """The name as the text writes it in full: "Corvane" is "Corvane Analytics" when the text
+    says "Corvane Analytics would like to meet you"; up to two words are added."""
+    start = text.find(name)
+    while start >= 0:
+        end = start + len(name)
+        whole_word = not (start and text[start - 1].isalnum()) and not (
+            end < len(text) and text[end].isalnum()
+        )
+        words: list[str] = []
+        while whole_word and len(words) < 2:
+            word = _CAPITALISED.match(text, end)
+            if word is None or not _may_extend(word.group(1)):
+                break
+            words.append(word.group(0))
+            end = word.end()
+            if _NOT_NAME_END.match(text, end):
+                break
+            # One company noun that ends the name ("Corvid Insurance - they've"), not the first
+            # of a department's two ("Tidewell Data Engineering").
+            noun_ends = len(words) == 1 and bool(_ORG_WORD.match(word.group(1)))
+            if _CLOSES_NAME.match(text, end) or (noun_ends and not _CAPITALISED.match(text, end)):
+                return name + "".join(words)
+        start = text.find(name, start + len(name))
+    return None
+
+
+def _may_extend(word: str) -> bool:
+    return not (
+        _STOP.match(word)
+        or word.lower() in MONTH_WORDS
+        or word.lower() in WEEKDAY_WORDS
+        or word.lower() in RELATIVE_WORDS
+        or JOB_TITLE.search(word)
+        or _TITLE_END.search(word)
+        or _GENERIC_TEAM.match(word)
+        or _ATS_NAME.search(word)
+        or is_agency(word)
+    )
 
 
 def _merge(votes: Counter[str]) -> Counter[str]:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, tzinfo
 from typing import Protocol
 
-from daemon.detect import cues, details, ics, links, people
+from daemon.detect import cues, details, ics, links, negatives, people
 from daemon.detect.company import find_company, is_freemail
 from daemon.model import Detection, Kind, Person
 
@@ -22,7 +22,12 @@ class MailReading(Protocol):
     """What an event found in a mail asks of that mail's reading."""
 
     def complete(
-        self, kind: Kind, start: datetime | None, end: datetime | None, found: list[Person]
+        self,
+        kind: Kind,
+        start: datetime | None,
+        end: datetime | None,
+        found: list[Person],
+        spelled: str = "",
     ) -> Detection: ...
 
 
@@ -73,8 +78,9 @@ def event_detection(
     if (
         not interview
         or event.start is None
-        or cues.BULK.search(event.summary)
-        or cues.NOT_HIRING.search(text)
+        or negatives.BULK.search(event.summary)
+        or negatives.NOT_HIRING.search(text)
+        or negatives.REGISTRATION.search(text)
     ):
         return Detection(Kind.NONE, uid=event.uid, reasons=("not an interview event",))
     if event.method == "CANCEL" or event.status == "CANCELLED":
@@ -90,8 +96,13 @@ def event_detection(
     found = people.from_attendees(event.attendees, event.organizer, me)
     if not found:
         found = people.from_prose(event.description, me, my_names)
+        found = people.clean(
+            found + people.from_lists_and_titles(event.description, me, my_names), me
+        )
     if reading is not None:
-        detection = reading.complete(kind, event.start, event.end, found)
+        # The event's own text spells the company as it writes itself ("Abernathy & Lowe").
+        spelled = event.description + "\n" + event.location
+        detection = reading.complete(kind, event.start, event.end, found, spelled)
         meeting = links.meeting_url(
             event.urls + links.urls_in(event.description + "\n" + event.location)
         )
@@ -114,7 +125,8 @@ def event_detection(
     organizer = event.organizer.email if event.organizer and event.organizer.email else ""
     company = find_company(
         event.summary,
-        event.description,
+        # a LOCATION often opens with the company's name as it spells it: "Boréal Logiciels, ..."
+        event.description + "\n" + event.location,
         "",
         organizer,
         [p.email for p in found if p.email],

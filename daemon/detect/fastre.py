@@ -30,20 +30,30 @@ _WIDE_OUT = {"w": r"[\pL\pN\pM_]", "d": r"\pN", "s": r"[\s\pZ\x0b\x1c-\x1f\x85]"
 # dotted i, long s, Kelvin sign, capital sharp s), and the separators Python counts as \s
 # in a way RE2's classes may miss. RE2 reads a copy of the text with these replaced one for
 # one, so positions do not move.
-_FOLD = str.maketrans({"ı": "i", "İ": "I", "ſ": "s", "\u212a": "K", "ẞ": "ß"})
-# The text last prepared for RE2, with what RE2 reads: most patterns are asked about the
-# same text in turn. One tuple, replaced whole, so threads never see a mismatched pair.
-_last: list[tuple[str, str | bytes]] = [("", b"")]
+_FOLDED = ("ı", "İ", "ſ", "\u212a", "ẞ")
+_FOLD = str.maketrans(dict(zip(_FOLDED, ("i", "I", "s", "K", "ß"), strict=True)))
+# The texts last prepared for RE2, with what RE2 reads: a mail's few texts (its subject and
+# opening, its body, its firm sentences) are asked about in turn. One tuple, replaced whole,
+# so threads never see a mismatched pair.
+_RECENT = 4
+_last: list[tuple[tuple[str, str | bytes], ...]] = [()]
 
 
 def _for_re2(text: str) -> str | bytes:
     """ASCII text as bytes (RE2 then reports character positions without converting them),
-    other text with the characters RE2 folds differently replaced."""
-    cached = _last[0]
-    if cached[0] is text:
-        return cached[1]
-    data: str | bytes = text.encode("ascii") if text.isascii() else text.translate(_FOLD)
-    _last[0] = (text, data)
+    other text with the characters RE2 folds differently replaced (when it has any: looking
+    for five characters costs far less than translating every one)."""
+    recent = _last[0]
+    for seen, data in recent:
+        if seen is text:
+            return data
+    if text.isascii():
+        data = text.encode("ascii")
+    elif any(char in text for char in _FOLDED):
+        data = text.translate(_FOLD)
+    else:
+        data = text
+    _last[0] = ((text, data), *recent[: _RECENT - 1])
     return data
 
 
@@ -224,9 +234,20 @@ def loosen(pattern: str) -> str:
         ):
             index = _skip_group(pattern, index)  # a look-around: dropped
             continue
+        counted = _COUNTED.match(pattern, index)
+        if counted is not None and int(counted.group(2)) >= _MANY:
+            # "[^.\n]{0,60}": RE2 builds states for every count, and a mail's few questions
+            # then walk a large automaton; "at least 0" matches more and is far smaller.
+            out.append("{" + counted.group(1) + ",}")
+            index = counted.end()
+            continue
         out.append(char)
         index += 1
     return "".join(out)
+
+
+_COUNTED = re.compile(r"\{(\d+),(\d+)\}")
+_MANY = 10
 
 
 def _alternatives_start_ascii(pattern: str, start: int) -> bool:

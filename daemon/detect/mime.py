@@ -122,8 +122,19 @@ def _clean_text(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8") if _SURROGATE.search(text) else text
 
 
+# Mail programs label Windows-1252 text "iso-8859-1" (its bytes 0x80-0x9F are then curly
+# quotes and dashes, not control codes) and UTF-8 text too: text so labelled is read as UTF-8
+# when it is valid UTF-8 (Latin-1 prose hardly ever is), else as Windows-1252, as browsers do.
+_LATIN1_LABELS = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii"}
+
+
 def _bytes_to_text(data: bytes, charset: str | None) -> str:
     """The declared charset first, then UTF-8, then Windows-1252 (which never fails)."""
+    if charset and charset.lower() in _LATIN1_LABELS and not data.isascii():
+        try:
+            return _clean_text(data.decode("utf-8"))
+        except ValueError:
+            return data.decode("cp1252", errors="replace")
     for candidate in (charset, "utf-8"):
         if not candidate or candidate == "unknown-8bit":
             continue

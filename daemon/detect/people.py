@@ -23,7 +23,7 @@ _ROBOT_LOCAL = re.compile(
 _TEAM_LOCAL = re.compile(
     r"^(?:jobs?|careers?|talent|recruiting|recruiters?|recruitment|hiring|hr|hello|info|team|"
     r"support|rrhh|personal|bewerbung(?:en)?|karriere|recrutement|reclutamiento|seleccion|"
-    r"gestionhumana|talentacquisition|people|empleo|emploi|stellen)(?:[+._-].*)?$",
+    r"gestionhumana|talentacquisition|people|empleo|emploi|stellen|rh|interviews)(?:[+._-].*)?$",
     re.IGNORECASE,
 )
 # Calendars that are not people: Google's room and group calendars, Exchange room mailboxes.
@@ -68,7 +68,22 @@ _NOT_NAMES = re.compile(
     r"Directora?|Gerente|Jef[ae]|Responsable|Reclutamiento|Selecci[óo]n|Operaciones|Recursos|"
     r"Humanos|Talento|Equipo|Directeur|Directrice|Charg[ée]e?|Recrutement|Ressources|Humaines|"
     r"[ÉE]quipe|Leiter(?:in)?|Leitung|Personalabteilung|Abteilung|Ihre[nrm]?|Unser(?:e[nrm]?)?|"
-    r"Bewerber\w*|Partners|San|Santa|New|Los|Las|Saint|Gesti[óo]n|Humana)\b"
+    r"Bewerber\w*|Partners|San|Santa|New|Los|Las|Saint|Gesti[óo]n|Humana|"
+    # job titles in German, French and Spanish: "Camila Duarte, Científica de Datos"
+    r"L[íi]der|Cient[íi]fic[oa]|Analista|Ingenier[oa]|Desarrollador[a]?|Especialista|"
+    r"T[ée]cnic[oa]|Consultor[a]?|Arquitect[oa]|Diseñador[a]?|Coordinador[a]?|Abogad[oa]|"
+    r"Contador[a]?|Fundador[a]?|Scientifique|Ing[ée]nieur[e]?|D[ée]veloppeu(?:r|se)|"
+    r"Consultante?|Analyste|Juriste|Avocat[e]?|Comptable|Fondat(?:eur|rice)|Associ[ée]e?|"
+    r"Ingenieur(?:in)?|Entwickler(?:in)?|Berater(?:in)?|Referent(?:in)?|Wissenschaftler(?:in)?|"
+    r"Buchhalter(?:in)?|(?:Team|Abteilungs|Bereichs|Gruppen|Projekt)leiter(?:in)?|Gesch[äa]ftsf[üu]hrer(?:in)?|Gr[üu]nder(?:in)?|Counsel)\b"
+)
+# Words a sentence may open with just before a name: "Mein Kollege Lukas Wendt",
+# "Estaremos Alberto Cifuentes y yo", "Avec Julie Martin".
+_BEFORE_NAME = re.compile(
+    r"^(?:(?:mein(?:e[mnr]?)?|unser(?:e[mnr]?)?|kolleg(?:e|in|en)|colleague|coll[èe]gue|"
+    r"compa[ñn]er[oa]|estaremos|estar[áa]n?|seremos|ser[áa]n?|serons|seront|sera|with|and|"
+    r"avec|et|con|mit|und|my|our|mon|ma|notre|mi|nuestr[oa])\s+)+",
+    re.IGNORECASE,
 )
 _ACADEMIC = re.compile(
     r"^(?:dr|prof|mag|di|dipl\.?-ing|ing|lic|mtr[oa]|kapit[äa]n|ph\.?d|mba|msc|bsc)\.?$",
@@ -115,6 +130,21 @@ def _looks_personal(local: str) -> bool:
     return bool(re.match(r"^[a-z]+[._-][a-z]+$", local))
 
 
+# The name a team's calendar or mailbox goes by: "Acme Talent Acquisition", "Service RH".
+_TEAM_NAME = re.compile(
+    r"\b(?:talent acquisition|talent team|recruiting|recruitment|hiring team|human resources|"
+    r"ressources humaines|recursos humanos|gesti[óo]n humana|talento humano|personalabteilung|"
+    r"people (?:team|ops|operations)|careers|hr|rh|rrhh|recrutement|reclutamiento|"
+    r"interviews|scheduling|bookings)\b",
+    re.IGNORECASE,
+)
+
+
+def is_team_name(name: str | None) -> bool:
+    """A display name that names a team, not a person ("Dana Lee (HR)" is a person)."""
+    return bool(name) and bool(_TEAM_NAME.search(re.sub(r"\([^)]*\)", "", name or "")))
+
+
 def from_attendees(
     attendees: list[Attendee], organizer: Person | None, me: set[str]
 ) -> list[Person]:
@@ -129,11 +159,14 @@ def from_attendees(
             or _ROOM.search(person.name or "")
             or attendee.role == "NON-PARTICIPANT"
             or attendee.partstat == "DECLINED"
+            or is_team_name(person.name)
         ):
             if person.email:
                 left_out.add(person.email)
             continue
         people.append(person)
+    if organizer is not None and is_team_name(organizer.name):
+        return clean(people, me)  # a team's calendar sends the invitation; nobody to meet
     if organizer is not None and organizer.email not in left_out:
         people.append(organizer)
     found = clean(people, me)
@@ -162,6 +195,8 @@ def from_prose(text: str, me: set[str], my_names: set[str]) -> list[Person]:
                 continue
             if _coordinates(text, lead.end() + match.start()):
                 break
+            if stays_out(segment, match.end()):
+                continue
             if emails is None:
                 emails = emails_in(text)
             people.append(Person(name, _email_for(name, segment[match.end() :], emails)))
@@ -181,7 +216,7 @@ _TITLE_WORDS = (
     r"responsable|directeur|directrice|ingénieur|chef|gerente|director[a]?|jef[ea]|"
     r"ingenier[oa]|coordinator|coordinador[a]?|owner|researcher|professor|dean|editor)"
 )
-_TITLE_WORD = Pattern(_TITLE_WORDS, re.IGNORECASE)
+TITLE_WORD = Pattern(_TITLE_WORDS, re.IGNORECASE)
 _LIST_HEADER = Pattern(
     r"^\s*\**(?:your |the )?(?:panel(?:ists)?|interviewers?|interview (?:team|panel)|who|attendees|"
     r"host|hosts|organi[sz]er|organisator(?:in)?|organisateur|organizador|anfitri[óo]n|guests|"
@@ -197,7 +232,7 @@ _TITLED = Pattern(
 
 
 _FIRST_NAME_WITH_ADDRESS = Pattern(
-    r"\b([A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+)(?:,[^()\n]{0,40})?\s*\([^()\n]{0,60}?([\w.+-]+@[\w-]+(?:\.[\w-]+)+)[^()\n]{0,20}\)"
+    rf"\b({NAME}|[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+)(?:,[^()\n]{{0,40}})?\s*\([^()\n]{{0,60}}?([\w.+-]+@[\w-]+(?:\.[\w-]+)+)[^()\n]{{0,20}}\)"
 )
 
 
@@ -206,8 +241,13 @@ def from_lists_and_titles(text: str, me: set[str], my_names: set[str]) -> list[P
     "Tobias (Tech Lead, tobias@example.com)"."""
     people: list[Person] = []
     for match in _FIRST_NAME_WITH_ADDRESS.finditer(text):
-        if match.group(1).lower() not in my_names and not _coordinates(text, match.start()):
-            people.append(Person(match.group(1), match.group(2).lower()))
+        name = _person_words(match.group(1))
+        if (
+            name.lower() not in my_names
+            and not _coordinates(text, match.start())
+            and not stays_out(text, match.end())
+        ):
+            people.append(Person(name, match.group(2).lower()))
     emails = emails_in(text)
     for header in _LIST_HEADER.finditer(text):
         block = [header.group(1)]
@@ -223,19 +263,28 @@ def from_lists_and_titles(text: str, me: set[str], my_names: set[str]) -> list[P
                     people.append(Person(name, _email_for(name, line[match.end() :], emails)))
     for match in _TITLED.finditer(text):
         line_start = text.rfind("\n", 0, match.start()) + 1
-        if not text[line_start : match.start()].strip():
+        name = match.group(1)
+        if not text[line_start : match.start()].strip() and not _BEFORE_NAME.match(name + " "):
             continue  # a name opening a line is a signature, not a participant
         title = match.group(2) or match.group(3) or ""
-        name = match.group(1)
-        titled = _TITLE_WORD.search(title)
+        titled = TITLE_WORD.search(title)
         if (
             titled
             and not _NOT_NAMES.search(name)
             and name.lower() not in my_names
             and not _coordinates(text, match.start())
+            and not stays_out(text, match.end())
         ):
             people.append(Person(name, _email_for(name, text[match.end() :], emails)))
     return clean(people, me)
+
+
+def _person_words(name: str) -> str:
+    """ "Meet Jamie Cho" -> "Jamie Cho": words that are no name are dropped from the front."""
+    words = name.split()
+    while len(words) > 1 and (_NOT_NAMES.search(words[0]) or _BEFORE_NAME.match(words[0] + " ")):
+        words = words[1:]
+    return " ".join(words)
 
 
 def with_known_addresses(people: list[Person], known: list[tuple[str, str]]) -> list[Person]:
@@ -299,7 +348,7 @@ def _email_for(name: str, after: str, emails: list[str]) -> str | None:
 # Words around a name that make the person a contact for questions or the one who
 # coordinates, not an interviewer: "if you have questions, contact Jessica (jessica@...)".
 _COORDINATOR = re.compile(
-    r"\b(?:questions?|contact|reach out|get in touch|coordinat\w*|logistics|assist\w*|"
+    r"\b(?:questions?|contact|reach out|get in touch|coordinat\w*|(?-i:logistics)|assist\w*|"
     r"fragen|ansprechpartner\w*|kontakt\w*|wenden sie sich|koordin\w*|contacte[rz]|"
     r"n'h[ée]sitez|coordonn\w*|dudas|preguntas|contacta\w*|coordin\w*)\b",
     re.IGNORECASE,
@@ -314,6 +363,23 @@ def _coordinates(text: str, position: int) -> bool:
     return bool(_COORDINATOR.search(before[opening.start() if opening else 0 :]))
 
 
+# After a name, the rest of the sentence says the person will not be there: "Maya won't be
+# on the call", "Herr Lang ist nicht dabei", "Julie ne sera pas présente", "Ana no estará".
+STAYS_OUT = (
+    r"(?:won't|won’t|will not|isn't|isn’t|is not|can't|can’t|cannot)\s+(?:be\s+)?(?:on the call|"
+    r"joining|join|attending|attend|sitting in|sit in|taking part|take part|there|present)|"
+    r"(?:ist|bin|sind|wird|werde|werden)\s+(?:selbst\s+)?nicht\s+(?:dabei|anwesend|teilnehmen)|"
+    r"\bne\s+(?:sera|serai|seront|participera|participerai|participeront)\s+pas|"
+    r"\bno\s+(?:estar[áée]n?|participar[áée]n?|asistir[áée]n?)\b"
+)
+_STAYS_OUT_AFTER = re.compile(rf"[^.!?\n]{{0,60}}?\b(?:{STAYS_OUT})", re.IGNORECASE)
+
+
+def stays_out(text: str, end: int) -> bool:
+    """Whether the sentence goes on, after a name that ends at `end`, to say they stay away."""
+    return _STAYS_OUT_AFTER.match(text, end) is not None
+
+
 def display_name(name: str | None) -> str | None:
     """ "Pérez, Gloria" (Outlook's order) -> "Gloria Pérez"; quotes and extra spaces dropped."""
     if not name:
@@ -324,6 +390,9 @@ def display_name(name: str | None) -> str | None:
         if stripped == name:
             break
         name = stripped
+    opening = _BEFORE_NAME.match(name)
+    if opening and len(name[opening.end() :].split()) >= 2:
+        name = name[opening.end() :]
     parts = [_strip_titles(p) for p in name.split(",")]
     if len(parts) == 2 and all(parts) and " " not in parts[1]:
         name = f"{parts[1]} {parts[0]}"

@@ -32,6 +32,17 @@ _HEADER_LINE = re.compile(
     r"[ \t\r]*:.*$|^[ \t\r]*(?:on|am|le|el)\b.{0,200}\b(?:wrote|schrieb|a [ée]crit|escribi[óo])[ \t\r]*:[ \t\r]*$",
     re.IGNORECASE | re.MULTILINE,
 )
+
+_QUOTE_HEADER_LINE = re.compile(_QUOTE_HEADER, re.IGNORECASE)
+
+
+def is_quote_header(line: str) -> bool:
+    """ "On Tue, Dec 1, 2026 at 9:14 AM Dana wrote:", "Sent: Monday, 19 October 2026 16:12":
+    the line that dates a quoted or forwarded mail, not a time that mail names."""
+    line = line.lstrip(" \t>")
+    return _HEADER_LINE.match(line) is not None or _QUOTE_HEADER_LINE.match(line) is not None
+
+
 # Each language's commonest words: the one with most of them in a text is its language.
 _STOPWORDS = {
     language: frozenset(words.split())

@@ -1,5 +1,5 @@
-"""What a time found in a mail stands for: the interview, or a deadline to answer by, or
-when to arrive. Only the first can be the interview's start."""
+"""What a time found in a mail stands for: the interview, or a deadline to answer by, when to
+arrive, or when something was done. Only the first can be the interview's start."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ _DATE_WORDS = (
     | set(WEEKDAY_WORDS)
     | {
         "at", "on", "the", "of", "this", "next", "coming", "end", "eod", "cob", "day", "noon",
-        "midday", "tomorrow", "today", "um", "am", "den", "der", "nächsten", "kommenden",
+        "midday", "tomorrow", "tmrw", "today", "um", "am", "den", "der", "nächsten", "kommenden",
         "morgen", "heute", "mittag", "uhr", "le", "la", "à", "a", "de", "du", "prochain",
         "demain", "midi", "h", "las", "el", "próximo", "mañana", "hoy", "st", "nd", "rd", "th",
         "er", "pm", "et", "pt", "ct", "mt", "est", "pst", "cet", "gmt", "utc",
@@ -72,3 +72,19 @@ def is_arrival(text: str, moment: Moment, moments: list[Moment]) -> bool:
     if cue is None:
         return False
     return not any(low + cue.start() < m.position < moment.position for m in moments)
+
+
+# A label that dates something done: "Submitted at: Oct 30, 18:58", "Eingegangen am: ...".
+_DONE_LABEL = re.compile(
+    r"(?:^|\n)[ \t>*-]*(?:date |time )?(?:submitted|received|completed|applied|sent|ordered|"
+    r"paid|created|registered|signed|eingereicht|eingegangen|erhalten|gesendet|abgeschickt|"
+    r"envoy[ée]e?|re[çc]ue?|soumise?|compl[ée]t[ée]e?|enviad[oa]|recibid[oa]|completad[oa])"
+    r"(?: (?:at|on|am|um|le|el|à|a las))?[ \t]*:[^\n]*$",
+    re.IGNORECASE,
+)
+
+
+def is_record(text: str, moment: Moment) -> bool:
+    """ "Submitted at: Oct 30, 2026 18:58": the time something was done, on its label's line."""
+    line_start = text.rfind("\n", 0, moment.position)
+    return _DONE_LABEL.search(text, max(0, line_start), moment.position) is not None

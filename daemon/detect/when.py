@@ -64,15 +64,19 @@ WEEKDAY_ALONE = Pattern(
     rf"\b(next|this|coming|nächsten|kommenden|prochain)?\s*{_WEEKDAY}(?!\w)", re.IGNORECASE
 )
 RELATIVE = Pattern(
-    r"\b(today|tomorrow|heute|übermorgen|uebermorgen|demain|aujourd'hui|après-demain|"
+    r"\b(today|tomorrow|tmrw|tmr|tmw|2moro|2morrow|tomorow|heute|übermorgen|uebermorgen|demain|"
+    r"aujourd'hui|après-demain|"
     r"apres-demain|hoy|pasado mañana)\b|(?<![Gg]uten )(?<![Aa]m )(?<![Jj]eden )\b(morgen)\b|"
     r"(?<!la )(?<!esta )\b(mañana)\b(?! por la| de la)",
 )
 _RELATIVE_DAYS = {
     "today": 0, "heute": 0, "aujourd'hui": 0, "hoy": 0,
     "tomorrow": 1, "morgen": 1, "demain": 1, "mañana": 1,
+    # as people type it on a phone
+    "tmrw": 1, "tmr": 1, "tmw": 1, "2moro": 1, "2morrow": 1, "tomorow": 1,
     "übermorgen": 2, "uebermorgen": 2, "après-demain": 2, "apres-demain": 2, "pasado mañana": 2,
 }  # fmt: skip
+RELATIVE_WORDS = frozenset(_RELATIVE_DAYS)
 
 _AMPM = r"\s*(a\.?\s?m\.?|p\.?\s?m\.?)(?![a-z])"
 _CLOCK = (
@@ -83,6 +87,7 @@ _CLOCK = (
 )
 TIME = re.compile(_CLOCK + r"(?![\d/])", re.IGNORECASE)
 _DIGIT_RUN = re.compile(r"\d+")
+_MINUTES_UNIT = re.compile(r"[ \t]?m(?:in(?:s|utes?|uten|utos)?)?\b", re.IGNORECASE)
 _NOT_BEFORE = (".", ",", "/")
 RANGE_JOIN = re.compile(
     r"\s*(?:-|–|—|to|until|till|bis|à|a|au|y|and|und)\s*(?:um\s+|las\s+)?", re.IGNORECASE
@@ -478,6 +483,8 @@ def _clock(match: re.Match[str], text: str, *, ranged: bool = False) -> time | N
         return None  # a bare number is a time only after "at", "um", "à", "a las"
     if minute_text and match.group(0)[len(hour_text)] == "." and not (suffix or meridiem or ranged):
         return None  # "15.30" alone is likelier a number than a time
+    if minute_text and _MINUTES_UNIT.match(text, match.end()) and "h" in match.group(0).lower():
+        return None  # "2h 41m", "1 h 30 min": a length, not a clock time
     if meridiem:
         if not 1 <= hour <= 12:
             return None

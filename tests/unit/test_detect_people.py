@@ -24,8 +24,9 @@ def mail(
 ) -> bytes:
     sender = extra.get("sender", "Maya Chen <maya.chen@acme.example>")
     subject = extra.get("subject", "Interview confirmation")
+    cc = f"Cc: {extra['cc']}\r\n" if "cc" in extra else ""
     return (
-        f"From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\n"
+        f"From: {sender}\r\nTo: {to}\r\n{cc}Subject: {subject}\r\n"
         "Date: Wed, 25 Nov 2026 10:00:00 -0500\r\n"
         "Content-Type: text/plain; charset=utf-8\r\n\r\n" + body
     ).encode()
@@ -167,3 +168,148 @@ def test_repeated_organizer_takes_the_first_sane_one() -> None:
     )
     (event,) = ics.read(calendar(lines)).events
     assert event.organizer == Person("Dana Lee", "dana.lee@acme.example")
+
+
+# A team's calendar or mailbox that sends the invitation is nobody to meet.
+@pytest.mark.parametrize(
+    "organizer",
+    [
+        "ORGANIZER;CN=Acme People Team:mailto:acmeinterviews@acme.example\r\n",
+        "ORGANIZER;CN=Service RH Acme:mailto:rh@acme.example\r\n",
+        "ORGANIZER;CN=Acme Talent Acquisition:mailto:bookings.team@acme.example\r\n",
+    ],
+)
+def test_a_team_organizer_is_no_interviewer(organizer: str) -> None:
+    lines = organizer + (
+        "ATTENDEE;CN=Dana Lee;PARTSTAT=ACCEPTED:mailto:dana.lee@acme.example\r\n"
+        "ATTENDEE;CN=Jordan Avery;PARTSTAT=NEEDS-ACTION:mailto:jordan.avery@gmail.com\r\n"
+    )
+    (result,) = classify_calendar(calendar(lines))
+    assert emails(result) == ["dana.lee@acme.example"]
+
+
+def test_a_person_from_hr_is_still_a_person() -> None:
+    assert not people.is_team_name("Dana Lee (HR)")
+    assert people.is_team_name("Acme HR")
+
+
+def test_an_agency_colleague_in_cc_is_no_interviewer() -> None:
+    body = (
+        "Hi Jordan,\n\nTidewell would like to meet you on Tuesday, December 8 at 2pm GMT for the "
+        "Planner role, with Dana Lee, Head of Planning. Priya (cc'd) will send joining "
+        "details.\n\nOllie\n"
+    )
+    raw = mail(
+        body,
+        sender="Ollie Price <ollie@northgaterecruitment.example>",
+        cc="Priya Shah <priya.shah@northgaterecruitment.example>",
+    )
+    result = classify_email(raw)
+    assert names(result) == ["Dana Lee"]
+    assert emails(result) == [None]
+
+
+def test_a_writer_who_moves_our_walkthrough_takes_part() -> None:
+    body = (
+        "Hi Jordan,\n\nI have to move our portfolio\nwalkthrough to Thursday, December 10 at 3pm "
+        "ET. Sam will still join.\n\nDana\n"
+    )
+    raw = mail(
+        body,
+        sender="Dana Lee <dana.lee@acme.example>",
+        cc="Sam Ortiz <sam.ortiz@acme.example>",
+        subject="Re: Portfolio walkthrough - Product Designer",
+    )
+    assert sorted(emails(classify_email(raw))) == [
+        "dana.lee@acme.example",
+        "sam.ortiz@acme.example",
+    ]
+
+
+def test_our_team_will_review_is_no_part_taken() -> None:
+    body = (
+        "Hi Jordan,\n\nThank you for your interview on Monday. Our team will review your case "
+        "study and I'll confirm the final round for Thursday, December 10 at 3pm ET.\n"
+    )
+    raw = mail(body, sender="Dana Lee <dana.lee@acme.example>", cc="Sam Ortiz <sam@x.example>")
+    assert "dana.lee@acme.example" not in emails(classify_email(raw))
+
+
+@pytest.mark.parametrize(
+    ("title", "takes_part"),
+    [
+        ("Directrice des opérations - Acme", True),
+        ("Gerente de Operaciones | Acme", True),
+        ("Chargée de recrutement - Acme", False),
+        ("Talent Partner, Acme", False),
+    ],
+)
+def test_a_hiring_manager_who_signs_the_mail_takes_part(title: str, takes_part: bool) -> None:
+    body = (
+        "Bonjour Jordan,\n\nJe suis au regret d'annuler l'entretien de jeudi 10/12 à 15 h : le "
+        f"poste est gelé.\n\nCordialement,\nDana Lee\n{title}\n"
+    )
+    raw = mail(body, sender="Dana Lee <dana.lee@acme.fr>", subject="Entretien de jeudi annulé")
+    result = classify_email(raw)
+    assert result.kind.value == "cancelled"
+    assert (emails(result) == ["dana.lee@acme.fr"]) is takes_part
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Estarán Marta Gil (Jefa de Datos) y Pablo Ruiz (Ingeniero).", None),
+        ("Meine Kollegin Marta Gil (Teamleiterin Data) ist dabei.", ["Marta Gil"]),
+        ("Panel:\n  - Marta Gil, Desarrolladora Principal\n  - Pablo Ruiz, Arquitecto", None),
+        ("Jury :\n  - Marta Gil, Ingénieure logiciel\n  - Pablo Ruiz, Juriste", None),
+    ],
+)
+def test_words_before_and_titles_after_a_name_are_no_names(
+    text: str, expected: list[str] | None
+) -> None:
+    body = (
+        "Hola,\n\nTe confirmo la entrevista el martes 8 de diciembre a las 10:00 para el puesto "
+        f"de Analista.\n\n{text}\n\nSaludos\n"
+    )
+    raw = mail(body, sender="Selección Acme <seleccion@acme.es>", subject="Entrevista")
+    assert names(classify_email(raw)) == (expected or ["Marta Gil", "Pablo Ruiz"])
+
+
+def test_a_name_with_an_address_in_brackets_in_a_calendar_description() -> None:
+    data = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:a@b\r\n"
+        b"SUMMARY:Phone screen - Pinecrest (Dana Lee)\r\nDTSTART:20261208T150000Z\r\n"
+        b"DESCRIPTION:Data Analyst role. Dana Lee (Recruiting\\, dana.lee@pinecrest.example) "
+        b"will call me.\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    (result,) = classify_calendar(data)
+    assert [(p.name, p.email) for p in result.interviewers] == [
+        ("Dana Lee", "dana.lee@pinecrest.example")
+    ]
+
+
+@pytest.mark.parametrize(
+    "absent",
+    [
+        "Maya Chen (coordinator) won't be on the call.",
+        "I won't be on the call myself, but I'll ring you afterwards.",
+    ],
+)
+def test_people_who_say_they_stay_away_are_no_interviewers(absent: str) -> None:
+    body = (
+        "Hi Jordan,\n\nYour interview for the Data Analyst role is confirmed for Tuesday, "
+        f"December 8 at 2pm ET with Sam Ortiz (sam.ortiz@acme.example). {absent}\n\nDana\n"
+    )
+    raw = mail(
+        body, sender="Dana Lee <dana.lee@acme.example>", cc="Maya Chen <maya.chen@acme.example>"
+    )
+    assert emails(classify_email(raw)) == ["sam.ortiz@acme.example"]
+
+
+def test_a_german_writer_who_is_not_there() -> None:
+    body = (
+        "Hallo Herr Avery,\n\nIhr Vorstellungsgespräch ist am Dienstag, 8. Dezember um 14 Uhr mit "
+        "Sam Ortiz (Teamleiter). Ich selbst bin nicht dabei.\n\nViele Grüße\nDana Lee\n"
+    )
+    raw = mail(body, sender="Dana Lee <dana.lee@acme.de>")
+    assert names(classify_email(raw)) == ["Sam Ortiz"]

@@ -147,3 +147,20 @@ def test_apres_midi_is_not_noon() -> None:
 def test_the_arrival_time_does_not_swallow_the_next_time(body: str, start: str) -> None:
     result = classify_email(mail(body, date="Wed, 25 Nov 2026 10:00:00 +0100"))
     assert result.start is not None and result.start.isoformat() == start
+
+
+# Zones written out in words, in the four languages.
+@pytest.mark.parametrize(
+    ("written", "offset"),
+    [
+        ("à 10 h (heure de l'Est)", "-05:00"),
+        ("à 10 h, heure du Pacifique", "-08:00"),
+        ("a las 10:00 (hora del centro)", "-06:00"),
+        ("at 10:00 Greenwich Mean Time - London", "+00:00"),
+        ("um 10:00 Uhr mitteleuropäischer Zeit", "+01:00"),
+        ("at 10:00 Mountain Standard Time", "-07:00"),
+    ],
+)
+def test_zone_names_in_words(written: str, offset: str) -> None:
+    (moment,) = find_moments(f"Jeudi 3 décembre 2026 {written}", SENT, UTC, day_first=True)
+    assert moment.start.isoformat() == f"2026-12-03T10:00:00{offset}"

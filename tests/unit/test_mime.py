@@ -51,3 +51,22 @@ def test_html_is_converted_only_as_far_as_it_is_read() -> None:
     raw = b"Subject: x\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + html.encode()
     mail = parse(raw, text_budget=2_000)
     assert mail.text == full[:2_000] and mail.text_cut
+
+
+def test_a_latin1_label_on_windows_1252_bytes_reads_its_dashes_and_quotes() -> None:
+    raw = (
+        b"Subject: =?iso-8859-1?q?Entrevista_del_martes_=96_cancelada?=\r\n"
+        b"Content-Type: text/plain; charset=iso-8859-1\r\n\r\n"
+        b"La entrevista \x93presencial\x94 del martes queda cancelada \x96 lo siento.\r\n"
+    )
+    mail = parse(raw)
+    assert mail.subject == "Entrevista del martes \u2013 cancelada"
+    assert "“presencial”" in mail.text and "cancelada \u2013 lo" in mail.text
+
+
+def test_utf8_bytes_under_a_latin1_label_stay_utf8() -> None:
+    raw = (
+        b"Subject: x\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\n"
+        b"Vorstellungsgespr\xc3\xa4ch am Dienstag\r\n"
+    )
+    assert "Vorstellungsgespräch" in parse(raw).text
