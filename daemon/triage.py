@@ -146,6 +146,13 @@ _MEETING_WORDS = Pattern(
             r"entwickler",
             r"ing[ée]nieur",
             r"d[ée]veloppeu",
+            r"front-?end",
+            r"back-?end",
+            r"full-?stack",
+            r"devops",
+            r"\bsre\b",
+            r"\bml\b",
+            r"\w @ \w",  # "frontend @ pebblewise": a role at a company
             r"ingeniero",
             r"desarrollador",
             r"proceso",
