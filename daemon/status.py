@@ -10,6 +10,7 @@ from typing import Any
 
 from daemon.interviews import Interview, Status
 from daemon.store import Store
+from daemon.store.followup import notes_overview
 
 STATUS_VERSION = 1
 
@@ -45,6 +46,7 @@ def collect(store: Store, now: datetime) -> dict[str, Any]:
             }
             for cursor, synced_at in store.cursors()
         ],
+        "notes": notes_overview(store),
         "components": components,
         "last_error": (
             {
@@ -90,6 +92,11 @@ def render(document: dict[str, Any]) -> list[str]:
             company = item["company"] or "unknown company"
             role = f" ({item['role']})" if item["role"] else ""
             lines.append(f"  #{item['id']} {when}  {company}{role}  [{item['status']}]  with {who}")
+    notes = document.get("notes", [])
+    lines.append(f"Notes: {len(notes)}")
+    for note in notes:
+        to = ", ".join(r for r in note["recipients"] if r) or "nobody yet"
+        lines.append(f"  draft {note['draft_id']} {note['step']} to {to}: {note['state']}")
     threads = document["threads"]
     lines.append(f"Threads: {threads['total']} ({threads['job_related']} about a job)")
     messages = document["messages"]

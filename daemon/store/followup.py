@@ -322,6 +322,27 @@ class FollowUpRecords:
         return int(row[0])
 
 
+def notes_overview(store: Store) -> list[dict[str, object]]:
+    """Every drafted note and where it stands, for `afterview status`."""
+    rows = store.db.execute(
+        "SELECT d.id, d.interview_id, d.step, d.recipients, o.state, o.updated_at, o.sent_at, "
+        "o.detail FROM draft d JOIN outbox o ON o.draft_id = d.id ORDER BY d.id"
+    ).fetchall()
+    return [
+        {
+            "draft_id": row[0],
+            "interview_id": row[1],
+            "step": row[2],
+            "recipients": [p.get("email") for p in json.loads(row[3])],
+            "state": row[4],
+            "updated_at": row[5],
+            "sent_at": row[6],
+            "detail": row[7],
+        }
+        for row in rows
+    ]
+
+
 def recipient_key(recipients: Iterable[Person]) -> str:
     return ",".join(sorted((p.email or "").lower() for p in recipients))
 

@@ -8,6 +8,7 @@ what arrives). Time moves with `--now`.
 from __future__ import annotations
 
 import email
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -154,6 +155,10 @@ def test_invitation_to_approved_thank_you_delivered_exactly_once(
         confirmations = [m for m in messages(carol, "INBOX") if "Sent: note" in str(m["Subject"])]
         assert len(confirmations) == 1
         assert [m.rcpt_tos for m in smtp_server.messages()].count(("bob@example.test",)) == 1
+        status = afterview("--config", str(config_file), "status", "--json")
+        [entry] = json.loads(status.stdout)["notes"]
+        assert (entry["step"], entry["state"]) == ("thank_you", "sent")
+        assert entry["recipients"] == ["bob@example.test"]
     finally:
         carol.logout()
         bob.logout()
