@@ -6,10 +6,11 @@
                skipped, expired      (held)        \\-> approved (not sent: retry) / failed
 
 Every transition is one committed compare-and-set in the store *before* the side effect that
-follows it. Inside `sending`, the store also records the phase: `envelope` until the moment the
-message data goes out, then `data`. After a crash, an entry in `sending`/`envelope` was never
-handed over and goes back to `approved`; one in `sending`/`data` may have been delivered, so it
-becomes `unknown`, is looked for in Sent by its X-Afterview-Send-Id, and is never resent blindly.
+follows it. Inside `sending`, the store also records the phase: `envelope` until the message has
+been written and only the final dot is left, then `data` (a server keeps nothing before the
+dot). After a crash, an entry in `sending`/`envelope` was never handed over and goes back to
+`approved`; one in `sending`/`data` may have been delivered, so it becomes `unknown`, is looked
+for in Sent by its X-Afterview-Send-Id, and is never resent blindly.
 """
 
 from __future__ import annotations
@@ -143,7 +144,8 @@ def send_approved(
         return Attempt(entry.state, "another run took it")  # never two senders for one entry
     checkpoint("sending-committed")
 
-    def before_data() -> None:
+    def before_data() -> None:  # the message is written; the final dot is next
+        checkpoint("message-written")
         store.set_phase(entry.id, Phase.DATA)
         checkpoint("data-phase-committed")
 

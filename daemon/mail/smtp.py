@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 import aiosmtplib
+import aiosmtplib.protocol as protocol_module
 
 from daemon.config import Security, SmtpConfig
 from daemon.errors import (
@@ -130,9 +131,18 @@ async def send(
             transient = any(reply.startswith("4") for reply in refused.values())
             outcome = Outcome.RETRY if transient else Outcome.FAILED
             return SendResult(outcome, f"every recipient was refused: {refused}", (), refused)
-        before_data()
-        phase = "data"
-        response = await smtp.data(message)
+        phase = "message"  # until the final dot, the server can only drop what it got
+        dot: list[bool] = []
+
+        def at_the_dot() -> None:
+            before_data()
+            dot.append(True)
+
+        try:
+            response = await _data(smtp, message, at_the_dot, timeout)
+        finally:
+            if dot:
+                phase = "data"  # the dot may have reached the server: an answer decides
         detail = f"{response.code} {response.message}".strip()
         return SendResult(Outcome.SENT, detail, tuple(accepted), refused)
     except aiosmtplib.SMTPAuthenticationError as exc:
@@ -153,6 +163,35 @@ async def send(
         return SendResult(Outcome.RETRY, reason)
     finally:
         await _disconnect(smtp, raw_socket)
+
+
+async def _data(
+    smtp: aiosmtplib.SMTP, message: bytes, before_dot: Callable[[], None], timeout: float
+) -> aiosmtplib.SMTPResponse:
+    """DATA, the message, then `before_dot()`, then the final dot and the answer.
+
+    Until the final ".", a server keeps nothing, so a crash before `before_dot` (which commits
+    the "data" phase) can be retried safely; only the instant between that commit and the
+    server's answer is uncertain. aiosmtplib's own `data()` sends message and dot in one write,
+    so this uses its protocol object the same way `execute_data_command` does.
+    """
+    protocol = smtp.protocol
+    if protocol is None or not hasattr(protocol, "_response_pending"):
+        before_dot()  # an aiosmtplib whose insides differ: commit first, as before
+        return await smtp.data(message)
+    body = protocol_module.normalize_message_line_endings(message)
+    body = protocol_module.PERIOD_REGEX.sub(b"..", body)
+    start = await smtp.execute_command(b"DATA", timeout=timeout)
+    if start.code != 354:
+        raise aiosmtplib.SMTPDataError(start.code, start.message)
+    protocol.write(body)
+    before_dot()
+    protocol._response_pending = True  # the answer to the dot must not be dropped
+    protocol.write(b".\r\n")
+    response = await protocol.read_response(timeout=timeout)
+    if response.code != 250:
+        raise aiosmtplib.SMTPDataError(response.code, response.message)
+    return response
 
 
 async def _xoauth2(smtp: aiosmtplib.SMTP, username: str, token: str) -> None:

@@ -367,7 +367,8 @@ def test_an_employer_mail_between_approval_and_send_holds_the_note(
     ("kill_at", "copies", "user_asked"),
     [
         ("sending-committed", 1, False),  # nothing handed over: sent after the restart
-        ("data-phase-committed", 0, True),  # maybe handed over: never resent blindly
+        ("message-written", 1, False),  # written but no final dot: the server kept nothing
+        ("data-phase-committed", 0, True),  # the instant before the dot: never resent blindly
         ("smtp-answered", 1, True),  # delivered, not yet recorded, not in Sent: the user is asked
         ("sent-committed", 1, False),  # recorded; only the Sent copy is missing
         ("sent-copy-appended", 1, False),
