@@ -23,7 +23,8 @@ from daemon.envelope import Envelope, parse_headers
 from daemon.interviews import Interview, Sighting
 from daemon.mail.imap import MAX_BODY_BYTES, FetchedHeaders, FolderStatus, Mailbox
 from daemon.model import Detection, Kind
-from daemon.store import MAX_LOOKUP, Cursor, Store, StoredMessage
+from daemon.store import Cursor, Store, StoredMessage
+from daemon.store.mail import MAX_LOOKUP
 from daemon.triage import is_approval_reply, triage
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,141 @@
+"""Interviews and where they were seen, calendar validators, and each component's health."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from daemon.interviews import Interview, Status
+from daemon.model import Person
+from daemon.store.connection import Connected
+
+
+class InterviewRecords(Connected):
+    # Interviews ----------------------------------------------------------------------------
+
+    def interviews(self) -> list[Interview]:
+        rows = self.db.execute(
+            f"SELECT {_INTERVIEW_COLUMNS} FROM interview ORDER BY COALESCE(start, created_at), id"
+        ).fetchall()
+        return [_interview(row) for row in rows]
+
+    def interview_sources(self, interview_id: int) -> list[tuple[str, str, str]]:
+        rows = self.db.execute(
+            "SELECT source, kind, seen_at FROM interview_source WHERE interview_id = ? "
+            "ORDER BY seen_at",
+            (interview_id,),
+        ).fetchall()
+        return [(row[0], row[1], row[2]) for row in rows]
+
+    def source_seen(self, source: str) -> bool:
+        row = self.db.execute(
+            "SELECT 1 FROM interview_source WHERE source = ?", (source,)
+        ).fetchone()
+        return row is not None
+
+    def save_interview(self, db: sqlite3.Connection, interview: Interview, at: str) -> int:
+        values = (
+            interview.status.value,
+            interview.company,
+            interview.role,
+            interview.start.isoformat() if interview.start else None,
+            interview.end.isoformat() if interview.end else None,
+            json.dumps([p.to_json() for p in interview.interviewers]),
+            interview.meeting_url,
+            interview.location,
+            interview.thread_id,
+            interview.uid,
+            interview.sequence,
+        )
+        if interview.id is None:
+            cursor = db.execute(
+                "INSERT INTO interview (status, company, role, start, end_at, interviewers, "
+                "meeting_url, location, thread_id, uid, sequence, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*values, at, at),
+            )
+            return int(cursor.lastrowid or 0)
+        db.execute(
+            "UPDATE interview SET status = ?, company = ?, role = ?, start = ?, end_at = ?, "
+            "interviewers = ?, meeting_url = ?, location = ?, thread_id = ?, uid = ?, "
+            "sequence = ?, updated_at = ? WHERE id = ?",
+            (*values, at, interview.id),
+        )
+        return interview.id
+
+    def add_interview_source(
+        self, db: sqlite3.Connection, source: str, interview_id: int, kind: str, at: str
+    ) -> None:
+        db.execute(
+            "INSERT OR IGNORE INTO interview_source (source, interview_id, kind, seen_at) "
+            "VALUES (?, ?, ?, ?)",
+            (source, interview_id, kind, at),
+        )
+
+    # Calendars and health ------------------------------------------------------------------
+
+    def calendar_validators(self, source: str) -> dict[str, str]:
+        row = self.db.execute(
+            "SELECT validators FROM calendar_state WHERE source = ?", (source,)
+        ).fetchone()
+        return dict(json.loads(row[0])) if row else {}
+
+    def save_calendar_validators(
+        self, db: sqlite3.Connection, source: str, validators: Mapping[str, str], at: str
+    ) -> None:
+        db.execute(
+            "INSERT INTO calendar_state (source, validators, synced_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (source) DO UPDATE SET validators = excluded.validators, "
+            "synced_at = excluded.synced_at",
+            (source, json.dumps(dict(validators), sort_keys=True), at),
+        )
+
+    def record_ok(self, component: str, at: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO component_status (component, ok_at) VALUES (?, ?) "
+                "ON CONFLICT (component) DO UPDATE SET ok_at = excluded.ok_at",
+                (component, at),
+            )
+
+    def record_error(self, component: str, error: str, at: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO component_status (component, error, error_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (component) DO UPDATE SET error = excluded.error, "
+                "error_at = excluded.error_at",
+                (component, error, at),
+            )
+
+    def component_status(self) -> list[tuple[str, str | None, str | None, str | None]]:
+        rows = self.db.execute(
+            "SELECT component, ok_at, error, error_at FROM component_status ORDER BY component"
+        ).fetchall()
+        return [(row[0], row[1], row[2], row[3]) for row in rows]
+
+
+_INTERVIEW_COLUMNS = (
+    "id, status, company, role, start, end_at, interviewers, meeting_url, location, thread_id, "
+    "uid, sequence"
+)
+
+
+def _interview(row: tuple[Any, ...]) -> Interview:
+    people = tuple(Person(p.get("name"), p.get("email")) for p in json.loads(row[6]))
+    return Interview(
+        id=row[0],
+        status=Status(row[1]),
+        company=row[2],
+        role=row[3],
+        start=datetime.fromisoformat(row[4]) if row[4] else None,
+        end=datetime.fromisoformat(row[5]) if row[5] else None,
+        interviewers=people,
+        meeting_url=row[7],
+        location=row[8],
+        thread_id=row[9],
+        uid=row[10],
+        sequence=row[11],
+    )
