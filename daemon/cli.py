@@ -190,7 +190,7 @@ def check_config(args: argparse.Namespace, formatter: MaskingFormatter) -> int:
         return 0
     checks: list[tuple[str, Callable[[], str]]] = [
         ("imap", lambda: _check_imap(config, formatter)),
-        ("smtp", lambda: _check_smtp(config)),
+        ("smtp", lambda: _check_smtp(config, formatter)),
     ]
     for index, source in enumerate(config.calendars):
         checks.append((f"calendars[{index}]", partial(_check_calendar, source)))
@@ -227,8 +227,11 @@ def _check_imap(config: Config, formatter: MaskingFormatter) -> str:
     )
 
 
-def _check_smtp(config: Config) -> str:
-    asyncio.run(smtp.check_login(config.smtp))
+def _check_smtp(config: Config, formatter: MaskingFormatter) -> str:
+    token = smtp.oauth2_token(config.smtp)
+    if token is not None:
+        formatter.add_secrets([token])
+    asyncio.run(smtp.check_login(config.smtp, token=token))
     where = f"{config.smtp.host}:{config.smtp.port} ({config.smtp.security})"
     return f"{where} as {config.smtp.username}"
 

@@ -23,7 +23,7 @@ from daemon.detect.classify import classify_calendar, classify_email
 from daemon.errors import AfterviewError, PermanentError, ServerUnavailable
 from daemon.followup import FollowUpReport, FollowUps, SentCopies
 from daemon.interviews import Sighting
-from daemon.mail import imap
+from daemon.mail import imap, smtp
 from daemon.mail.idle import IdleWatcher
 from daemon.model import Detection, Kind
 from daemon.outbox import SEND_ID_HEADER
@@ -108,6 +108,7 @@ class Engine:
             now=self.now,
             sent=SentCopies(self._append_sent, self._sent_holds),
             dry_run=dry_run,
+            token=self._smtp_token,
         )
 
     # One pass ------------------------------------------------------------------------------
@@ -217,6 +218,12 @@ class Engine:
                     if line:
                         report.interviews.append(line)
             self.store.save_calendar_validators(db, name, read.validators, at)
+
+    def _smtp_token(self) -> str | None:
+        token = smtp.oauth2_token(self.config.smtp)
+        if token is not None and self.on_secret is not None:
+            self.on_secret(token)
+        return token
 
     def _sent_folder(self) -> str:
         mailbox = self._connected()

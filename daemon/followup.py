@@ -389,8 +389,9 @@ class FollowUps:
         before_data: Callable[[], None] = lambda: None,
     ) -> SendResult:
         try:
+            token = self._token()
             return asyncio.run(smtp.send(self.config.smtp, sender, recipients, message,
-                                         before_data=before_data, token=self._token()))  # fmt: skip
+                                         before_data=before_data, token=token))  # fmt: skip
         except AfterviewError as exc:
             return SendResult(smtp.Outcome.RETRY, str(exc))
 

@@ -18,6 +18,7 @@ from enum import StrEnum
 import aiosmtplib
 import aiosmtplib.protocol as protocol_module
 
+from daemon import credentials
 from daemon.config import Security, SmtpConfig
 from daemon.errors import (
     AuthenticationFailed,
@@ -43,13 +44,18 @@ def client(config: SmtpConfig, timeout: float = TIMEOUT_SECONDS) -> aiosmtplib.S
     )
 
 
-async def check_login(config: SmtpConfig, timeout: float = TIMEOUT_SECONDS) -> str:
-    """Connect, authenticate and quit; returns the server's greeting line."""
+async def check_login(
+    config: SmtpConfig, timeout: float = TIMEOUT_SECONDS, token: str | None = None
+) -> str:
+    """Connect, authenticate (XOAUTH2 when given a token) and quit; returns the greeting."""
     where = f"{config.host}:{config.port}"
     smtp = client(config, timeout)
     try:
         response = await smtp.connect()
-        await smtp.login(config.username, config.secret.reveal())
+        if token is not None:
+            await _xoauth2(smtp, config.username, token)
+        else:
+            await smtp.login(config.username, config.secret.reveal())
     except aiosmtplib.SMTPAuthenticationError as exc:
         raise AuthenticationFailed(
             f"SMTP server {where} refused the login for {config.username}: {exc.code} {exc.message}"
@@ -194,7 +200,20 @@ async def _data(
     return response
 
 
+def oauth2_token(config: SmtpConfig) -> str | None:
+    """A fresh token from `oauth2_token_command`, or None when the config uses a password."""
+    if not config.oauth2_token_command:
+        return None
+    try:
+        return credentials.from_command(list(config.oauth2_token_command))
+    except credentials.SecretUnavailable as exc:
+        where = f"{config.host}:{config.port}"
+        raise AuthenticationFailed(f"SMTP server {where}: no OAuth2 token: {exc}") from None
+
+
 async def _xoauth2(smtp: aiosmtplib.SMTP, username: str, token: str) -> None:
+    if smtp.last_ehlo_response is None:
+        await smtp.ehlo()  # execute_command does not greet by itself, unlike login()
     blob = base64.b64encode(f"user={username}\x01auth=Bearer {token}\x01\x01".encode()).decode()
     response = await smtp.execute_command(b"AUTH", b"XOAUTH2", blob.encode())
     if response.code != 235:

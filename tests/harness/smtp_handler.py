@@ -5,6 +5,7 @@ submission server enforces can be read in one place.
 """
 
 import asyncio
+import base64
 import threading
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -102,6 +103,20 @@ class SubmissionHandler:
         self._deliver = deliver
         self._messages = messages
         self._faults = faults
+
+    async def auth_XOAUTH2(self, server: SMTP, args: list[str]) -> AuthResult:
+        """XOAUTH2 as Gmail and Microsoft 365 take it; the bearer token is the user's password."""
+        blob = args[1] if len(args) > 1 else ""
+        try:
+            fields = base64.b64decode(blob).decode("utf-8").split("\x01")
+        except (ValueError, UnicodeDecodeError):
+            return AuthResult(success=False, handled=False)
+        values = dict(f.split("=", 1) for f in fields if "=" in f)
+        login = values.get("user", "")
+        token = values.get("auth", "").removeprefix("Bearer ")
+        if password_matches(login, token):
+            return AuthResult(success=True, auth_data=login)
+        return AuthResult(success=False, handled=False)
 
     async def handle_MAIL(
         self,

@@ -167,7 +167,7 @@ calendars: [{type: ics_url, url: "http://127.0.0.1:9/cal.ics"}]
     assert all("refused" in line.lower() for line in fails), result.stdout
 
 
-def test_imap_xoauth2_with_a_token_command(
+def test_imap_and_smtp_xoauth2_with_a_token_command(
     tmp_path: Path, dovecot: DovecotServer, smtp_server: SubmissionServer, tls_certs: CertBundle
 ) -> None:
     # The harness Dovecot accepts XOAUTH2 and checks the bearer token like a password.
@@ -181,7 +181,7 @@ account: {{email: alice@example.test}}
 imap: {{host: 127.0.0.1, port: {dovecot.imaps_port}, username: alice,
         oauth2_token_command: [{token}], ca_file: {tls_certs.ca_pem}}}
 smtp: {{host: 127.0.0.1, port: {smtp_server.tls_port}, security: ssl, username: alice,
-        password_env: PW, ca_file: {tls_certs.ca_pem}}}
+        oauth2_token_command: [{token}], ca_file: {tls_certs.ca_pem}}}
 """,
     )
     log_before = dovecot.layout.log_file.read_text(errors="replace")
@@ -190,13 +190,14 @@ smtp: {{host: 127.0.0.1, port: {smtp_server.tls_port}, security: ssl, username: 
         env={"PW": ALICE_PASSWORD},
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "imap  ok" in result.stdout
+    assert "imap  ok" in result.stdout and "smtp  ok" in result.stdout
     logins = dovecot.layout.log_file.read_text(errors="replace")[len(log_before) :]
     assert "method=XOAUTH2" in logins
     assert ALICE_PASSWORD not in result.stdout + result.stderr
 
     token.write_text("#!/bin/sh\necho 'token endpoint unreachable' >&2\nexit 3\n")
     result = afterview("--config", str(config), "check-config", "--connect", env={"PW": "x"})
-    imap_line = next(line for line in result.stdout.splitlines() if line.startswith("imap"))
-    assert "FAIL" in imap_line and "no OAuth2 token" in imap_line
-    assert "exited with status 3: token endpoint unreachable" in imap_line
+    for name in ("imap", "smtp"):
+        line = next(line for line in result.stdout.splitlines() if line.startswith(name))
+        assert "FAIL" in line and "no OAuth2 token" in line
+        assert "exited with status 3: token endpoint unreachable" in line

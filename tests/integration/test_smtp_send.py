@@ -10,6 +10,7 @@ import pytest
 
 from daemon.config import Security, SmtpConfig
 from daemon.credentials import Secret
+from daemon.errors import AuthenticationFailed
 from daemon.mail.smtp import Outcome, SendResult, send
 from tests.harness import CertBundle, SubmissionServer
 
@@ -93,3 +94,15 @@ def test_trouble_before_the_data_is_a_retry(tls_certs: CertBundle) -> None:
         )
     )
     assert result.outcome is Outcome.RETRY and calls == []
+
+
+def test_xoauth2_sends_and_a_wrong_token_is_refused(
+    smtp_server: SubmissionServer, tls_certs: CertBundle
+) -> None:
+    _, raw = message()
+    good = asyncio.run(send(config(smtp_server, tls_certs), "alice@example.test",
+                            ["bob@example.test"], raw, token="alice-Secret-1"))  # fmt: skip
+    assert good.outcome is Outcome.SENT
+    with pytest.raises(AuthenticationFailed):
+        asyncio.run(send(config(smtp_server, tls_certs), "alice@example.test",
+                         ["bob@example.test"], raw, token="stolen-token"))  # fmt: skip
