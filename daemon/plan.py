@@ -23,6 +23,9 @@ from daemon.durations import Duration
 from daemon.interviews import Interview, Status
 
 ASSUMED_LENGTH = timedelta(hours=1)  # when an interview's end is not stated
+# A thank-you this long past its due time is not proposed: a first run that reads back 60 days
+# must not ask about every interview of the last two months.
+LATE_GRACE = timedelta(days=2)
 CHECK_IN_TIME = time(9, 30)  # a check-in after a decision date goes out in the morning
 
 
@@ -37,6 +40,7 @@ class StepState(StrEnum):
     WAITING = "waiting"  # not yet time to draft
     DUE = "due"  # draft it and ask the user now
     DONE = "done"  # it went out (or the user skipped it)
+    MISSED = "missed"  # too late to be worth sending (an old interview found by the backfill)
 
 
 @dataclass(frozen=True)
@@ -114,11 +118,14 @@ def plan(
     if interview.status is Status.INVITED or interview.start is None:
         return _invitation(facts, policy, now)
     end = interview.end or interview.start + ASSUMED_LENGTH
+    thank_you_state = _state(StepKind.THANK_YOU, end + policy.thank_you_delay, facts, now)
+    if thank_you_state is StepState.DUE and now > end + policy.thank_you_due + LATE_GRACE:
+        thank_you_state = StepState.MISSED
     thank_you = Step(
         StepKind.THANK_YOU,
         draft_at=end + policy.thank_you_delay,
         due=end + policy.thank_you_due,
-        state=_state(StepKind.THANK_YOU, end + policy.thank_you_delay, facts, now),
+        state=thank_you_state,
     )
     steps = [thank_you]
     sent_thanks = facts.done.get(StepKind.THANK_YOU)

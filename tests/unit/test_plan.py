@@ -128,3 +128,11 @@ def test_an_unanswered_invitation_becomes_a_reminder_to_the_user() -> None:
     ]
     answered = replace(facts, user_wrote=(arrived + timedelta(hours=2),))
     assert plan(invited, answered, POLICY, BERLIN, arrived + timedelta(days=2)).steps == ()
+
+
+def test_an_old_interview_found_by_the_backfill_gets_no_thank_you() -> None:
+    on_time = START + timedelta(days=3)  # due a day after the end, two days' grace
+    assert kinds_and_states(INTERVIEW, ThreadFacts(), on_time) == [("thank_you", "due")]
+    weeks_later = START + timedelta(days=20)
+    assert kinds_and_states(INTERVIEW, ThreadFacts(), weeks_later) == [("thank_you", "missed")]
+    assert plan(INTERVIEW, ThreadFacts(), POLICY, BERLIN, weeks_later).due() == []
