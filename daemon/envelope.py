@@ -38,11 +38,19 @@ HEADER_FIELDS = (
     "PRECEDENCE",
     "LIST-ID",
     "LIST-UNSUBSCRIBE",
-    "X-AUTORESPONSE-SUPPRESS",
-    "X-AUTO-RESPONSE-SUPPRESS",
+    "X-AUTOREPLY",
+    "X-AUTORESPOND",
     "X-AFTERVIEW",
 )
 MAX_REFERENCES = 50
+# Out-of-office and bounce subjects in our four languages: an autoreply is no answer.
+_OUT_OF_OFFICE = re.compile(
+    r"^(?:(?:re|aw|sv|wg|fwd?)\s*:\s*)*(?:auto(?:matic)?[ -]?(?:reply|response)|out of (?:the )?"
+    r"office|abwesenheit|automatische antwort|r[ée]ponse automatique|absence|respuesta "
+    r"autom[áa]tica|fuera de la oficina|ausente|undeliver|delivery status|mail delivery|"
+    r"returned mail)",
+    re.IGNORECASE,
+)
 MAX_SUBJECT_CHARS = 500
 _MESSAGE_ID = re.compile(r"<([^<>\s]{1,500})>")
 _BARE_ID = re.compile(r"[^<>\s]{1,500}@[^<>\s]{1,500}")
@@ -100,13 +108,16 @@ def parse_headers(raw: bytes, fallback_key: str = "") -> Envelope:
     mailing_list = bool(fields.text("list-id") or fields.text("list-unsubscribe"))
     precedence = fields.text("precedence").strip().lower()
     auto_submitted = fields.text("auto-submitted").strip().lower()
-    suppress = fields.text("x-auto-response-suppress") or fields.text("x-autoresponse-suppress")
     calendar = _is_calendar(fields, content_type)
+    subject = _words(fields.text("subject"))[:MAX_SUBJECT_CHARS].strip()
+    # X-Auto-Response-Suppress alone is not a sign: Outlook puts it on people's mail too.
     automatic = (
         (auto_submitted not in ("", "no"))
         or precedence in ("bulk", "list", "junk", "auto_reply")
         or mailing_list
-        or ("all" in suppress.lower() and not calendar)
+        or fields.present("x-autoreply")
+        or fields.present("x-autorespond")
+        or bool(_OUT_OF_OFFICE.match(subject))
     )
     senders = _addresses(fields, "from") or _addresses(fields, "sender")
     return Envelope(
@@ -116,7 +127,7 @@ def parse_headers(raw: bytes, fallback_key: str = "") -> Envelope:
         reply_to=_addresses(fields, "reply-to"),
         to=_addresses(fields, "to"),
         cc=_addresses(fields, "cc"),
-        subject=_words(fields.text("subject"))[:MAX_SUBJECT_CHARS].strip(),
+        subject=subject,
         in_reply_to=in_reply_to,
         references=references,
         content_type=content_type,
@@ -152,7 +163,9 @@ class _ParsedFields:
             return ""
         if value is None:
             return ""
-        return str(value) if not isinstance(value, str) else value
+        # Raw 8-bit bytes (a UTF-8 subject sent as is) come back as a Header: decode them
+        # rather than let str() turn them into replacement characters.
+        return value if isinstance(value, str) else decode_words(value)
 
     def values(self, name: str) -> Sequence[str | Header]:
         return self.message.get_all(name) or []

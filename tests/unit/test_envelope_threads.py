@@ -56,6 +56,13 @@ def test_list_and_auto_reply_mail_is_automatic() -> None:
     assert parse_headers(headers("Auto-Submitted: auto-replied\n\n")).automatic
     assert parse_headers(headers("Precedence: bulk\n\n")).automatic
     assert not parse_headers(headers("Auto-Submitted: no\n\n")).automatic
+    assert parse_headers(headers("X-Autoreply: yes\nSubject: Re: Interview\n\n")).automatic
+    assert parse_headers(headers("Subject: Out of Office: Re: Interview\n\n")).automatic
+    assert parse_headers(headers("Subject: AW: Abwesenheitsnotiz\n\n")).automatic
+    assert parse_headers(headers("Subject: Réponse automatique : Entretien\n\n")).automatic
+    # Outlook marks people's own mail with X-Auto-Response-Suppress too: not a sign alone.
+    plain = "X-Auto-Response-Suppress: All\nSubject: Re: Interview on Tuesday\n\n"
+    assert not parse_headers(headers(plain)).automatic
 
 
 def test_triage_reads_calendar_job_and_thread_mail_only() -> None:
@@ -107,3 +114,10 @@ def test_every_labelled_interview_mail_in_the_corpus_gets_read_whole() -> None:
             if not triage(parse_headers(head), from_me=False, in_job_thread=False).fetch_body:
                 missed.append(label["file"])
     assert seen >= 200 and missed == []
+
+
+def test_raw_8bit_subjects_are_read_as_text() -> None:
+    """A subject sent as raw UTF-8 (or Latin-1) bytes, without RFC 2047 words."""
+    assert parse_headers("Subject: Entretien prévu\r\n\r\n".encode()).subject == "Entretien prévu"
+    latin = "Subject: Gespräch\r\n\r\n".encode("latin-1")
+    assert parse_headers(latin).subject == "Gespräch"
