@@ -567,3 +567,20 @@ def _alice_notes(dovecot: DovecotServer, certs: CertBundle) -> int:
         return len([m for m in messages(alice, "INBOX") if m["X-Afterview-Send-Id"]])
     finally:
         alice.logout()
+
+
+def test_a_dry_run_reads_and_detects_but_stores_and_sends_nothing(
+    dovecot: DovecotServer,
+    smtp_server: SubmissionServer,
+    tls_certs: CertBundle,
+    config_file: Path,
+) -> None:
+    dovecot.deliver(CAROL, invitation())
+    result = afterview("--config", str(config_file), "run", "--once", "--dry-run",
+                       "--now", NOW.isoformat())  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "would record: scheduled: Interview: Data Engineer - Lumen Labs" in result.stdout
+    assert smtp_server.messages() == []
+    status = afterview("--config", str(config_file), "status", "--json")
+    document = json.loads(status.stdout)
+    assert document["messages"]["stored"] == 0 and document["notes"] == []
