@@ -24,6 +24,7 @@ from enum import StrEnum
 from mailparser_reply import EmailReplyParser  # type: ignore[import-untyped]
 
 from daemon.detect.mime import decode_words, html_to_text
+from daemon.envelope import OUT_OF_OFFICE_SUBJECT
 
 TOKEN_BYTES = 24  # 192 bits
 MAX_REPLY_BYTES = 256_000  # what is read of a reply; the command sits at its top
@@ -53,12 +54,6 @@ _COMMAND = re.compile(
 )
 _SNOOZE = re.compile(r"^(\d{1,3})\s*(h|hours?|d|days?)$", re.IGNORECASE)
 _SEND_TO = re.compile(r"^to\s+<?([^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)>?\s*$", re.IGNORECASE)
-_OUT_OF_OFFICE = re.compile(
-    r"^(?:auto(?:matic)?[ -]?(?:reply|response)|out of (?:the )?office|abwesenheit|"
-    r"automatische antwort|r[ée]ponse automatique|absence|respuesta autom[áa]tica|"
-    r"fuera de la oficina|ausente|undeliver|delivery status|mail delivery|returned mail)",
-    re.IGNORECASE,
-)
 _ROBOT_SENDER = re.compile(r"^(?:mailer-daemon|postmaster|no-?reply|do-?not-?reply)\b", re.I)
 _REPLY_LANGUAGES = ["en", "de", "fr", "es"]
 
@@ -189,7 +184,7 @@ def automatic_reason(message: Message, senders: Sequence[str], subject: str) -> 
     for name in message:
         if name.lower().startswith("list-"):
             return f"{name} header (mailing list)"
-    if _OUT_OF_OFFICE.match(re.sub(r"^\s*(?:re|aw|sv)\s*:\s*", "", subject, flags=re.I)):
+    if OUT_OF_OFFICE_SUBJECT.match(subject):
         return "an out-of-office subject"
     return None
 

@@ -44,7 +44,7 @@ HEADER_FIELDS = (
 )
 MAX_REFERENCES = 50
 # Out-of-office and bounce subjects in our four languages: an autoreply is no answer.
-_OUT_OF_OFFICE = re.compile(
+OUT_OF_OFFICE_SUBJECT = re.compile(
     r"^(?:(?:re|aw|sv|wg|fwd?)\s*:\s*)*(?:auto(?:matic)?[ -]?(?:reply|response)|out of (?:the )?"
     r"office|abwesenheit|automatische antwort|r[ée]ponse automatique|absence|respuesta "
     r"autom[áa]tica|fuera de la oficina|ausente|undeliver|delivery status|mail delivery|"
@@ -117,7 +117,7 @@ def parse_headers(raw: bytes, fallback_key: str = "") -> Envelope:
         or mailing_list
         or fields.present("x-autoreply")
         or fields.present("x-autorespond")
-        or bool(_OUT_OF_OFFICE.match(subject))
+        or bool(OUT_OF_OFFICE_SUBJECT.match(subject))
     )
     senders = _addresses(fields, "from") or _addresses(fields, "sender")
     return Envelope(

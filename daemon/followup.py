@@ -109,21 +109,7 @@ class FollowUps:
         report: FollowUpReport,
     ) -> None:
         assert interview.id is not None
-        draft = make_draft(
-            DraftInput(
-                kind=kind,
-                recipients=recipients,
-                company=interview.company,
-                role=interview.role,
-                interview_start=interview.start,
-                user=self.user,
-                signature=self.config.account.signature,
-                thread=self._thread(interview),
-            ),
-            self.templates,
-            self.config.account.timezone,
-            self.now(),
-        )
+        draft = self._draft(interview, kind, recipients)
         if self.dry_run:
             report.proposed.append(f"would draft {kind.value} to {_names(recipients)}")
             return
@@ -240,25 +226,10 @@ class FollowUps:
                 report.replies.append(f"resend approved for draft {draft.id}")
 
     def _redraft(self, draft: StoredDraft, notes: str, report: FollowUpReport) -> None:
-        interview = next((i for i in self.store.interviews() if i.id == draft.interview_id), None)
+        interview = self.store.interview(draft.interview_id)
         if interview is None:
             return
-        new = make_draft(
-            DraftInput(
-                kind=StepKind(draft.step),
-                recipients=draft.recipients,
-                company=interview.company,
-                role=interview.role,
-                interview_start=interview.start,
-                user=self.user,
-                signature=self.config.account.signature,
-                notes=notes,
-                thread=self._thread(interview),
-            ),
-            self.templates,
-            self.config.account.timezone,
-            self.now(),
-        )
+        new = self._draft(interview, StepKind(draft.step), draft.recipients, notes)
         message = self._message(_as_draft(draft, body=new.body, recipients=draft.recipients))
         self.records.redraft(draft.id, body=new.body, notes=notes, message=message, at=self.now())
         self._ask(draft.id, report, why="redrafted with your notes")
@@ -327,7 +298,7 @@ class FollowUps:
         draft = self.records.draft(draft_id)
         if draft is None:
             return False
-        interview = next((i for i in self.store.interviews() if i.id == draft.interview_id), None)
+        interview = self.store.interview(draft.interview_id)
         if interview is None or interview.thread_id is None:
             return False
         return any(
@@ -424,6 +395,23 @@ class FollowUps:
         if self.config.followup.thank_you_to == "all":
             return [tuple(people)]
         return [(person,) for person in people]
+
+    def _draft(
+        self, interview: Interview, kind: StepKind, recipients: tuple[Person, ...], notes: str = ""
+    ) -> Draft:
+        """The note for this step of this interview, as the templates write it now."""
+        found = DraftInput(
+            kind=kind,
+            recipients=recipients,
+            company=interview.company,
+            role=interview.role,
+            interview_start=interview.start,
+            user=self.user,
+            signature=self.config.account.signature,
+            notes=notes,
+            thread=self._thread(interview),
+        )
+        return make_draft(found, self.templates, self.config.account.timezone, self.now())
 
     def _thread(self, interview: Interview) -> ThreadContext | None:
         if interview.thread_id is None:

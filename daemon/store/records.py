@@ -22,6 +22,12 @@ class InterviewRecords(Connected):
         ).fetchall()
         return [_interview(row) for row in rows]
 
+    def interview(self, interview_id: int) -> Interview | None:
+        row = self.db.execute(
+            f"SELECT {_INTERVIEW_COLUMNS} FROM interview WHERE id = ?", (interview_id,)
+        ).fetchone()
+        return _interview(row) if row else None
+
     def interview_sources(self, interview_id: int) -> list[tuple[str, str, str]]:
         rows = self.db.execute(
             "SELECT source, kind, seen_at FROM interview_source WHERE interview_id = ? "

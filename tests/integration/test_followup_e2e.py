@@ -56,6 +56,20 @@ def invitation(*extra_attendees: str) -> bytes:
     return message.as_bytes()
 
 
+def bob_writes(subject: str, body: str, at: datetime, in_reply_to: str) -> bytes:
+    """Bob, the interviewer, answering in the thread of `in_reply_to`."""
+    message = EmailMessage()
+    message["From"] = "Bob Interviewer <bob@example.test>"
+    message["To"] = CAROL
+    message["Subject"] = subject
+    message["Date"] = format_datetime(at)
+    message["Message-ID"] = make_msgid(domain="lumen.example")
+    message["In-Reply-To"] = in_reply_to
+    message["References"] = in_reply_to
+    message.set_content(body)
+    return message.as_bytes()
+
+
 def client(dovecot: DovecotServer, certs: CertBundle, user: str, pw: str) -> imapclient.IMAPClient:
     c = imapclient.IMAPClient("127.0.0.1", port=dovecot.imaps_port,
                               ssl_context=certs.client_context())  # fmt: skip
@@ -346,16 +360,13 @@ def test_an_employer_mail_between_approval_and_send_holds_the_note(
         [invite] = [m for m in messages(carol, "INBOX") if "Lumen" in str(m["Subject"])][:1]
     finally:
         carol.logout()
-    news = EmailMessage()
-    news["From"] = "Bob Interviewer <bob@example.test>"
-    news["To"] = CAROL
-    news["Subject"] = "Re: Interview: Data Engineer - Lumen Labs"
-    news["Date"] = format_datetime(NOW + timedelta(minutes=1))
-    news["Message-ID"] = make_msgid(domain="lumen.example")
-    news["In-Reply-To"] = invite["Message-ID"]
-    news["References"] = invite["Message-ID"]
-    news.set_content("Carol, thanks again - we would like you to meet the team next week.")
-    dovecot.deliver(CAROL, news.as_bytes(), sender="bob@example.test")
+    news = bob_writes(
+        "Re: Interview: Data Engineer - Lumen Labs",
+        "Carol, thanks again - we would like you to meet the team next week.",
+        NOW + timedelta(minutes=1),
+        invite["Message-ID"],
+    )
+    dovecot.deliver(CAROL, news, sender="bob@example.test")
     run(config_file, NOW + timedelta(minutes=10))
     assert bob_bodies(dovecot, tls_certs) == []
     held = request_of(dovecot, tls_certs)
@@ -411,20 +422,15 @@ def test_a_rejection_in_the_thread_stops_the_plan(
     invite = invitation()
     dovecot.deliver(CAROL, invite)
     invite_id = email.message_from_bytes(invite)["Message-ID"]
-    rejection = EmailMessage()
-    rejection["From"] = "Bob Interviewer <bob@example.test>"
-    rejection["To"] = CAROL
-    rejection["Subject"] = "Re: Interview: Data Engineer - Lumen Labs"
-    rejection["Date"] = format_datetime(INTERVIEW_END + timedelta(minutes=30))
-    rejection["Message-ID"] = make_msgid(domain="lumen.example")
-    rejection["In-Reply-To"] = invite_id
-    rejection["References"] = invite_id
-    rejection.set_content(
+    rejection = bob_writes(
+        "Re: Interview: Data Engineer - Lumen Labs",
         "Hi Carol,\n\nthank you for interviewing with us today. After careful consideration we "
         "have decided not to move forward with your application for the Data Engineer role.\n\n"
-        "We wish you the best in your search.\nBob"
+        "We wish you the best in your search.\nBob",
+        INTERVIEW_END + timedelta(minutes=30),
+        invite_id,
     )
-    dovecot.deliver(CAROL, rejection.as_bytes(), sender="bob@example.test")
+    dovecot.deliver(CAROL, rejection, sender="bob@example.test")
     run(config_file, NOW)
     assert [m for m in _carol_inbox(dovecot, tls_certs) if m["X-Afterview"]] == []
 
@@ -469,16 +475,13 @@ def test_a_check_in_follows_silence_and_an_answer_stops_it(
             [thanks] = messages(bob, "INBOX")
         finally:
             bob.logout()
-        answer = EmailMessage()
-        answer["From"] = "Bob Interviewer <bob@example.test>"
-        answer["To"] = CAROL
-        answer["Subject"] = "Re: " + str(thanks["Subject"])
-        answer["Date"] = format_datetime(NOW + timedelta(days=1))
-        answer["Message-ID"] = make_msgid(domain="lumen.example")
-        answer["In-Reply-To"] = thanks["Message-ID"]
-        answer["References"] = thanks["Message-ID"]
-        answer.set_content("Thanks Carol! We will be in touch soon.")
-        dovecot.deliver(CAROL, answer.as_bytes(), sender="bob@example.test")
+        answer = bob_writes(
+            "Re: " + str(thanks["Subject"]),
+            "Thanks Carol! We will be in touch soon.",
+            NOW + timedelta(days=1),
+            thanks["Message-ID"],
+        )
+        dovecot.deliver(CAROL, answer, sender="bob@example.test")
     run(config_file, NOW + timedelta(days=1, hours=1))
     run(config_file, NOW + timedelta(days=8))  # five business days after the thank-you
     subjects = [str(m["Subject"]) for m in _carol_inbox(dovecot, tls_certs) if m["X-Afterview"]]
