@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import email
 import email.policy
+import functools
+import gc
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import html2text
 
@@ -145,12 +148,31 @@ def synthetic_message(size: int = 20_000, *, html_only: bool = False) -> bytes:
 
 
 def rate(function: Callable[[bytes], object], items: list[bytes], seconds: float = 2.0) -> float:
-    done, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        for item in items:
-            function(item)
-        done += len(items)
-    return done / (time.perf_counter() - start)
+    """Messages per second, the best of three rounds: what the machine does when nothing
+    else takes the core (other processes only ever slow a round down). Each message is read
+    as a new one: the detector's memos (names, addresses it has seen) are emptied first, so
+    reading the same sample again gains nothing from the time before."""
+    memos = _detector_memos()
+    best = 0.0
+    for _ in range(3):
+        done, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds / 3:
+            for item in items:
+                for memo in memos:
+                    memo.cache_clear()
+                function(item)
+            done += len(items)
+        best = max(best, done / (time.perf_counter() - start))
+    return best
+
+
+def _detector_memos() -> list[Any]:
+    return [
+        found
+        for found in gc.get_objects()
+        if isinstance(found, functools._lru_cache_wrapper)
+        and getattr(found, "__module__", "").startswith("daemon.")
+    ]
 
 
 def parse_only(raw: bytes) -> object:

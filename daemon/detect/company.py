@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -223,6 +224,7 @@ def find_company(
     return best
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and asked about the same few names again and again
 def is_robot_sender(address: str) -> bool:
     local, _, domain = address.lower().partition("@")
     return bool(
@@ -330,12 +332,14 @@ def _squash(word: str) -> str:
     return fold(word.replace("&", "and")).translate(_ONLY_ALNUM)
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and asked about the same few names again and again
 def is_freemail(domain: str) -> bool:
     """A mail host for anyone (gmail.com, gmx.de): says nothing about an employer."""
     labels = domain.lower().split(".")
     return len(labels) >= 2 and labels[-2] in _FREEMAIL
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and asked about the same few names again and again
 def is_agency(name: str) -> bool:
     """A recruiting agency writes about its client; its own name is not the employer."""
     return bool(_AGENCY.search(name))
@@ -358,7 +362,11 @@ def _spelling_in(text: str, squashed: str, parts: tuple[str, ...] = ()) -> str |
         for line in text.split("\n")
         if not line.isascii() or any(head in line.lower() for head in short_heads)
     )
+    read: set[str] = set()
     for match in _PHRASE.finditer(lines):
+        if match.group(0) in read:
+            continue  # a phrase says the same each time it is written
+        read.add(match.group(0))
         phrase = match.group(0).lower()
         if phrase.isascii() and not any(head in phrase for head in short_heads):
             continue  # cheap test first: squashing every phrase costs more than the rest
@@ -409,6 +417,7 @@ def _widen(words: list[str], start: int, end: int) -> str:
     return " ".join(words[start : widened + 1])
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and asked about the same few names again and again
 def _clean(name: str) -> str | None:
     name = " ".join(name.split())
     previous = None

@@ -7,6 +7,7 @@ mail out (a rejection, a newsletter) are in `negatives`.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from daemon.detect.fastre import Pattern
@@ -138,6 +139,7 @@ ATS_DOMAINS = (
 )  # fmt: skip
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and asked about the same few names again and again
 def is_ats_domain(domain: str) -> bool:
     """A mail host of an applicant-tracking or scheduling service ("myworkday-mail.com")."""
     parts = re.split(r"[.-]", domain.lower())

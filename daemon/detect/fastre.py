@@ -20,7 +20,7 @@ try:
 except ImportError:  # pragma: no cover - the package is a declared dependency
     _re2 = None
 
-MAX_JUMPS = 8
+MAX_JUMPS = 32
 MAX_TRIES = 16
 
 # Inside a character class / outside one: Unicode-wide forms RE2 understands.
@@ -72,12 +72,19 @@ class Pattern:
         place, so trying `re` anchored at each place RE2 names, in order, finds the same
         match as `re` searching alone, without running its alternations over the text in
         between. After MAX_TRIES places that come to nothing, `re` searches alone."""
-        if self._gate is None:
+        gate = self._gate
+        if gate is None:
             return self.reference.search(text, pos)
-        folded = _for_re2(text)
+        recent = _last[0]  # the text just asked about, most often: no call to find it
+        folded = recent[0][1] if recent and recent[0][0] is text else _for_re2(text)
+        direct = gate.direct if isinstance(folded, bytes) else None
         for _ in range(MAX_TRIES):
             try:
-                start = self._gate.first(folded, pos)
+                if direct is not None:  # the hot path, inlined: this runs ~80 times a mail
+                    found: int = direct(_UNANCHORED, folded, pos, len(folded))[0][0]
+                    start = None if found < 0 else found
+                else:
+                    start = gate.first(folded, pos)
             except Exception:  # an RE2 surprise must never cost a result
                 break
             if start is None:
@@ -124,11 +131,11 @@ class _Gate:
 
     def __init__(self, compiled: Any) -> None:
         self._compiled = compiled
-        self._direct = _direct_matcher(compiled)
+        self.direct = _direct_matcher(compiled)
 
     def first(self, data: str | bytes, pos: int) -> int | None:
-        if self._direct is not None and isinstance(data, bytes):
-            start: int = self._direct(_UNANCHORED, data, pos, len(data))[0][0]
+        if self.direct is not None and isinstance(data, bytes):
+            start: int = self.direct(_UNANCHORED, data, pos, len(data))[0][0]
             return None if start < 0 else start
         found = self._compiled.search(data, pos)
         return None if found is None else int(found.start())
@@ -233,6 +240,16 @@ def loosen(pattern: str) -> str:
             or pattern.startswith("(?!", index)
         ):
             index = _skip_group(pattern, index)  # a look-around: dropped
+            continue
+        if char == "(" and not pattern.startswith("(?", index):
+            # Only where a match starts is asked: a capturing group would make RE2 find its
+            # bounds too, a second, slower pass over every match.
+            out.append("(?:")
+            index += 1
+            continue
+        if pattern.startswith("(?P<", index):
+            index = pattern.index(">", index) + 1
+            out.append("(?:")
             continue
         counted = _COUNTED.match(pattern, index)
         if counted is not None and int(counted.group(2)) >= _MANY:

@@ -69,41 +69,58 @@ def parse(raw: bytes, text_budget: int = MAX_TEXT_CHARS) -> ParsedMail:
     # for into objects, which cost a third of the detector's time. Decoding the few headers
     # we read is done here instead.
     message = email.message_from_bytes(raw, policy=email.policy.compat32)
+    fields = _fields(message)
     parsed = ParsedMail(content_type=message.get_content_type())
-    parsed.subject = _header(message, "subject")[:MAX_SUBJECT_CHARS]
-    from_pairs = _addresses(message, "from")
+    parsed.subject = _header(fields, "subject")[:MAX_SUBJECT_CHARS]
+    from_pairs = _addresses(fields, "from")
     if from_pairs:
         parsed.sender_name, parsed.sender = from_pairs[0]
-    parsed.reply_to = _addresses(message, "reply-to")
-    parsed.to = _addresses(message, "to")
-    parsed.cc = _addresses(message, "cc")
-    parsed.message_id = _header(message, "message-id").strip()
-    parsed.date = _date(_header(message, "date"))
-    for name in (
-        "auto-submitted", "x-autoreply", "x-autorespond", "precedence", "list-id",
-        "list-unsubscribe", "x-afterview", "return-path", "in-reply-to", "references",
-        "x-mailer", "organization",
-    ):  # fmt: skip
-        value = _header(message, name)
+    parsed.reply_to = _addresses(fields, "reply-to")
+    parsed.to = _addresses(fields, "to")
+    parsed.cc = _addresses(fields, "cc")
+    parsed.message_id = _header(fields, "message-id").strip()
+    parsed.date = _date(_header(fields, "date"))
+    for name in _KEPT_HEADERS:
+        value = _header(fields, name)
         if value:
             parsed.headers[name] = value
-    parsed.own_marker = "x-afterview" in message
+    parsed.own_marker = "x-afterview" in fields
     _collect(message, parsed, min(text_budget, MAX_TEXT_CHARS))
     return parsed
 
 
-def _header(message: Message, name: str) -> str:
+_KEPT_HEADERS = (
+    "auto-submitted", "x-autoreply", "x-autorespond", "precedence", "list-id",
+    "list-unsubscribe", "x-afterview", "return-path", "in-reply-to", "references",
+    "x-mailer", "organization",
+)  # fmt: skip
+_Field = str | email.header.Header
+
+
+def _fields(message: Message) -> dict[str, list[_Field]]:
+    """Every header's values by lower-case name, in one pass (asking the message for each
+    name walks all its headers again)."""
+    fields: dict[str, list[_Field]] = {}
     try:
-        value = message.get(name)
+        items = message.items()
     except (ValueError, TypeError, IndexError, AttributeError):
+        return fields
+    for name, value in items:
+        fields.setdefault(str(name).lower(), []).append(value)
+    return fields
+
+
+def _header(fields: dict[str, list[_Field]], name: str) -> str:
+    values = fields.get(name)
+    if not values:
         return ""
-    if value is None:
-        return ""
-    return " ".join(decode_words(value).split())
+    return " ".join(decode_words(values[0]).split())
 
 
 def decode_words(value: str | email.header.Header) -> str:
     """RFC 2047 encoded words and raw 8-bit header bytes to text, never raising."""
+    if isinstance(value, str) and "=?" not in value and not _SURROGATE.search(value):
+        return value  # plain text already: what decoding would give back
     try:
         parts = email.header.decode_header(value)
     except (ValueError, TypeError, IndexError, LookupError, email.errors.HeaderParseError):
@@ -119,7 +136,9 @@ def decode_words(value: str | email.header.Header) -> str:
 def _clean_text(text: str) -> str:
     """Codecs such as utf-7 can decode to lone surrogates, which nothing downstream can
     encode; replace them."""
-    return text.encode("utf-8", "replace").decode("utf-8") if _SURROGATE.search(text) else text
+    if text.isascii() or not _SURROGATE.search(text):  # isascii: a fast "none" for most text
+        return text
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 # Mail programs label Windows-1252 text "iso-8859-1" (its bytes 0x80-0x9F are then curly
@@ -145,11 +164,8 @@ def _bytes_to_text(data: bytes, charset: str | None) -> str:
     return data.decode("cp1252", errors="replace")
 
 
-def _addresses(message: Message, name: str) -> list[tuple[str, str]]:
-    try:
-        values = message.get_all(name, [])
-    except (ValueError, TypeError, IndexError, AttributeError):
-        return []
+def _addresses(fields: dict[str, list[_Field]], name: str) -> list[tuple[str, str]]:
+    values = fields.get(name, [])
     found = []
     for value in values:
         # Raw 8-bit bytes come as a Header object (str() would turn them into U+FFFD);

@@ -108,6 +108,7 @@ _GREETING = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and asked about the same few names again and again
 def is_robot(address: str | None) -> bool:
     """A scheduling robot, a no-reply sender, a room or group calendar, or a team mailbox:
     never someone the candidate meets (a team mailbox may still be who schedules)."""
@@ -380,6 +381,7 @@ def stays_out(text: str, end: int) -> bool:
     return _STAYS_OUT_AFTER.match(text, end) is not None
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and asked about the same few names again and again
 def display_name(name: str | None) -> str | None:
     """ "Pérez, Gloria" (Outlook's order) -> "Gloria Pérez"; quotes and extra spaces dropped."""
     if not name:
