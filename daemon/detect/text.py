@@ -53,6 +53,11 @@ _STOPWORDS = {
         ("es", "el la los las y usted para con nosotros es son del una un su tu por gracias"),
     )
 }
+# Each stop word with the languages it is common in ("la": French and Spanish).
+_LANGUAGES_OF: dict[str, tuple[str, ...]] = {
+    word: tuple(lang for lang, stop in _STOPWORDS.items() if word in stop)
+    for word in set().union(*_STOPWORDS.values())
+}
 _WORD = re.compile(r"[a-zà-ÿ']+")
 _SPELLED = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
@@ -112,7 +117,10 @@ def _unquote(text: str) -> str:
 
 def language(text: str) -> str:
     """The language with the most of its common words in `text`; English when none."""
-    words = Counter(_WORD.findall(text.lower()[:20_000]))
-    counts = {lang: sum(words[w] for w in stop) for lang, stop in _STOPWORDS.items()}
-    best = max(counts, key=lambda lang: counts[lang])
-    return best if counts[best] > 0 else "en"
+    counts = Counter(
+        lang for word in _WORD.findall(text.lower()[:20_000]) for lang in _LANGUAGES_OF.get(word, ())
+    )
+    if not counts:
+        return "en"
+    best = max(_STOPWORDS, key=lambda lang: counts[lang])  # ties go to the first, English
+    return best

@@ -335,8 +335,10 @@ class _Shifted:
 
 def _spots(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     months, weekdays = [], []
-    for token in _TOKEN.finditer(text):
-        word = token.group(0).lower()
+    # ASCII text lowers letter for letter: one call for the text, not one per word.
+    lowered = text.lower() if text.isascii() else None
+    for token in _TOKEN.finditer(lowered or text):
+        word = token.group(0) if lowered else token.group(0).lower()
         if word in MONTH_WORDS:
             months.append(token.span())
         elif word in WEEKDAY_WORDS:
