@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -41,6 +41,8 @@ class Detection:
     location: str | None = None
     uid: str | None = None
     sequence: int = 0  # the ICS SEQUENCE of the event it was read from
+    # The day the employer said they would decide or write by ("we'll be in touch by Friday").
+    decision_by: date | None = None
     error: str | None = None
     reasons: tuple[str, ...] = field(default=(), compare=False)
 

@@ -11,6 +11,7 @@ import functools
 import logging
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta, tzinfo
 
 from daemon.detect import (
@@ -28,6 +29,7 @@ from daemon.detect import (
     when,
 )
 from daemon.detect.company import find_company, is_agency, is_freemail
+from daemon.detect.decision import decision_date
 from daemon.detect.events import classify_calendar as classify_calendar  # callers import it here
 from daemon.detect.fastre import Pattern
 from daemon.detect.text import language, split_quoted
@@ -141,7 +143,13 @@ def classify_email(
     if parsed.date is None and now is not None:
         parsed.date = now
     try:
-        return _EmailReading(parsed, set(me), default_zone).detect()
+        reading = _EmailReading(parsed, set(me), default_zone)
+        found = reading.detect()
+        if found.kind is Kind.NONE and parsed.date and not reading.is_own_or_automatic():
+            # "We'll be in touch by Friday" comes in mail about no new interview.
+            day = decision_date(parsed.text[:MAX_READ_CHARS], parsed.date)
+            found = replace(found, decision_by=day) if day else found
+        return found
     except RecursionError:
         return Detection(Kind.NONE, error="the message is nested too deeply")
     except Exception as exc:  # a detector bug must cost one message, never the daemon
@@ -198,7 +206,7 @@ class _EmailReading:
 
     def detect(self) -> Detection:
         mail = self.mail
-        if self._is_own_or_automatic():
+        if self.is_own_or_automatic():
             return Detection(Kind.NONE, reasons=("automatic or afterview's own mail",))
         invitations: list[ics.CalendarEvent] = []
         for data in mail.calendars:
@@ -210,7 +218,7 @@ class _EmailReading:
                 return events.event_detection(event, self.fresh, self.me, self.my_names, self)
         return self._from_prose()
 
-    def _is_own_or_automatic(self) -> bool:
+    def is_own_or_automatic(self) -> bool:
         mail, headers = self.mail, self.mail.headers
         if "x-afterview" in headers or mail.own_marker or "[afterview]" in mail.subject.lower():
             return True

@@ -118,7 +118,9 @@ def _unquote(text: str) -> str:
 def language(text: str) -> str:
     """The language with the most of its common words in `text`; English when none."""
     counts = Counter(
-        lang for word in _WORD.findall(text.lower()[:20_000]) for lang in _LANGUAGES_OF.get(word, ())
+        lang
+        for word in _WORD.findall(text.lower()[:20_000])
+        for lang in _LANGUAGES_OF.get(word, ())
     )
     if not counts:
         return "en"

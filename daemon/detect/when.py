@@ -305,7 +305,9 @@ def find_dates(text: str, today: date, *, day_first: bool) -> list[DateMention]:
             where = match.start() + window_start
             if any(abs(d.start - where) <= 25 or abs(d.end - where) <= 25 for d in explicit):
                 continue  # "09/11/2026 (Monday)": the weekday only confirms the date beside it
-            weekday = WEEKDAY_WORDS[match[2].lower().rstrip(".")]
+            weekday = WEEKDAY_WORDS.get(match[2].lower().rstrip("."))
+            if weekday is None:
+                continue  # "\u017funday" (long s): the pattern folds it, the table does not
             ahead = (weekday - today.weekday()) % 7 or 7
             add(today + timedelta(days=ahead), _Shifted(match, window_start))
     found.sort(key=lambda d: d.start)
@@ -389,9 +391,8 @@ def _numeric(match: re.Match[str], today: date, day_first: bool, text: str) -> d
     for month, day in readings:
         resolved = _resolve(today, month, day, year, weekday_word)
         if resolved is not None:
-            if (
-                weekday_word
-                and resolved.weekday() != WEEKDAY_WORDS[weekday_word.lower().rstrip(".")]
+            if weekday_word and resolved.weekday() != WEEKDAY_WORDS.get(
+                weekday_word.lower().rstrip(".")
             ):
                 continue
             return resolved

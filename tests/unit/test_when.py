@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from daemon.detect.when import find_length, find_moments
+from daemon.detect.when import find_dates, find_length, find_moments
 
 SENT = datetime(2026, 11, 25, 10, 0, tzinfo=timezone(timedelta(hours=-5)))
 NEW_YORK = ZoneInfo("America/New_York")
@@ -112,3 +112,12 @@ def test_outlook_offset_label_is_not_a_time_and_the_zone_name_wins() -> None:
 def test_a_dash_after_utc_starts_a_range_not_an_offset(text: str, offset: str) -> None:
     moment = find_moments(text, SENT, NEW_YORK, day_first=True)[0]
     assert moment.start.isoformat().endswith(offset)
+
+
+@pytest.mark.parametrize(
+    "text", ["Monday or \u017funday at 3pm", "\u017funday, 3/12 at 3pm", "\u017fat. at 10am"]
+)
+def test_weekday_words_the_tables_do_not_know_are_skipped_not_raised(text: str) -> None:
+    # The patterns match case-insensitively, folding the long s; the weekday table does not.
+    find_dates(text, SENT.date(), day_first=False)
+    find_moments(text, SENT, NEW_YORK, day_first=False)
