@@ -1,7 +1,9 @@
 """IMAP adapter (imapclient): connect, authenticate, find the watched folders, fetch lean.
 
 Every read is `BODY.PEEK` on a folder opened with EXAMINE (read-only), so nothing here can set
-`\\Seen`; the only writes afterview makes to a mailbox live in the modules that need them.
+`\\Seen`; the only writes afterview makes to a mailbox live in the modules that need them. The one
+write kept here is `Mailbox.mark` (a quiet thread's keyword, `\\Flagged`, Gmail label): it opens
+its folder with SELECT for that alone and never touches `\\Seen`, moves or expunges.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import contextlib
 import logging
 import re
 import ssl
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -26,6 +28,7 @@ from daemon.envelope import HEADER_FIELDS
 from daemon.errors import (
     AuthenticationFailed,
     CertificateRejected,
+    PermanentError,
     ServerUnavailable,
     network_reason,
 )
@@ -39,6 +42,8 @@ SENT_NAMES = ("Sent", "Sent Items", "Sent Messages", "Sent Mail", "[Gmail]/Sent 
 MAX_BODY_BYTES = 4 << 20  # a message's first 4 MiB is all the detector reads
 _HEADERS_ITEM = "BODY.PEEK[HEADER.FIELDS ({})]".format(" ".join(HEADER_FIELDS))
 _BODY_ITEM = f"BODY.PEEK[]<0.{MAX_BODY_BYTES}>"
+STORE_BATCH = 500  # UIDs per STORE or FETCH command, so a command line stays short
+FLAGGED = "\\Flagged"
 
 
 @dataclass(frozen=True)
@@ -158,6 +163,30 @@ class FetchedHeaders:
     size: int
     gm_msgid: str | None
     gm_thrid: str | None
+
+
+@dataclass(frozen=True)
+class MarkResult:
+    """What `Mailbox.mark` stored.
+
+    `keyword_used` is the keyword that marks the thread, or None when the folder takes no new
+    keywords and `\\Flagged` marks it instead (`fell_back`, for the engine's one warning).
+    `flagged_by_us` are the `add` UIDs that got `\\Flagged` from afterview in this call (not
+    those the user had flagged already): keep them, and pass them back when unmarking.
+    """
+
+    keyword_used: str | None
+    fell_back: bool
+    flagged_by_us: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class MarkFlags:
+    """Which flags a mark uses in one folder, decided from its PERMANENTFLAGS."""
+
+    keyword: str | None
+    flagged: bool
+    fell_back: bool
 
 
 class Mailbox:
@@ -294,6 +323,85 @@ class Mailbox:
         self._selected = None
         return bool(found)
 
+    def mark(
+        self,
+        folder: str,
+        add: Sequence[int],
+        remove: Sequence[int],
+        *,
+        keyword: str,
+        flag: bool,
+        label: str | None,
+        flagged_by_us: Collection[int] = (),
+    ) -> MarkResult:
+        """Mark the messages `add` and unmark the messages `remove` (UIDs in `folder`).
+
+        The mark is `keyword`; with `flag` also `\\Flagged`; on Gmail also `label`. A folder
+        whose PERMANENTFLAGS allow neither new keywords (`\\*`) nor this one gets `\\Flagged`
+        as the mark instead (`fell_back`). afterview only ever removes a `\\Flagged` it set: one
+        the user had already set is left out of `MarkResult.flagged_by_us`, and on `remove` only
+        the UIDs also in `flagged_by_us` lose `\\Flagged`. The keyword is afterview's own and is
+        removed from every UID in `remove`. Removals go first, so a UID in both ends up marked.
+
+        Opens the folder with SELECT (the only read-write open in this module) and leaves it
+        with UNSELECT, never CLOSE, which would expunge; nothing stays selected afterwards.
+        Writes only with `UID STORE ... .SILENT` in batches of STORE_BATCH, reads only FLAGS:
+        never `\\Seen`, never a move, copy, delete or EXPUNGE. A UID that no longer exists is
+        skipped by the server. `label` is ignored off Gmail (no X-GM-EXT-1). Raises
+        ServerUnavailable when the folder cannot be selected or the connection fails,
+        PermanentError when the folder lets nothing be marked at all (read-only, or not even
+        `\\Flagged` is permanent), ValueError for a keyword that is not an IMAP atom.
+        """
+        check_keyword(keyword)
+        with self._errors(f"SELECT {folder}"):
+            selected = self.client.select_folder(folder, readonly=False)
+        self._selected = folder
+        try:
+            flags = choose_mark_flags(selected.get(b"PERMANENTFLAGS"), keyword, flag=flag)
+            if flags is None or selected.get(b"READ-ONLY"):
+                raise PermanentError(
+                    f"IMAP server {self.where}: {folder} lets afterview store neither "
+                    f"{keyword} nor {FLAGGED} (read-only, or no permanent flags)"
+                )
+            label = label if self.gmail else None
+            self._unmark(remove, flags.keyword, set(flagged_by_us), label)
+            ours = self._mark(add, flags, label)
+        finally:
+            with self._errors("UNSELECT"):
+                self.client.unselect_folder()
+            self._selected = None
+        return MarkResult(flags.keyword, flags.fell_back, ours)
+
+    def _unmark(
+        self, uids: Sequence[int], keyword: str | None, ours: set[int], label: str | None
+    ) -> None:
+        for batch in uid_batches(uids):
+            with self._errors("STORE -FLAGS"):
+                if keyword is not None:
+                    self.client.remove_flags(uid_set(batch), [keyword], silent=True)
+                if label is not None:
+                    self.client.remove_gmail_labels(uid_set(batch), [label], silent=True)
+        for batch in uid_batches(uid for uid in uids if uid in ours):
+            with self._errors("STORE -FLAGS"):
+                self.client.remove_flags(uid_set(batch), [FLAGGED], silent=True)
+
+    def _mark(self, uids: Sequence[int], flags: MarkFlags, label: str | None) -> tuple[int, ...]:
+        ours: list[int] = []
+        for batch in uid_batches(uids):
+            with self._errors("STORE +FLAGS"):
+                if flags.keyword is not None:
+                    self.client.add_flags(uid_set(batch), [flags.keyword], silent=True)
+                if label is not None:
+                    self.client.add_gmail_labels(uid_set(batch), [label], silent=True)
+            if flags.flagged:
+                # FLAGS only (never a body item), so this FETCH cannot set \Seen.
+                with self._errors("FETCH FLAGS"):
+                    unflagged = not_flagged(batch, self.client.get_flags(batch))
+                    if unflagged:
+                        self.client.add_flags(uid_set(unflagged), [FLAGGED], silent=True)
+                ours += unflagged
+        return tuple(ours)
+
     def noop(self) -> None:
         with self._errors("NOOP"):
             self.client.noop()
@@ -320,6 +428,52 @@ def uid_set(uids: Sequence[int]) -> str:
         previous = uid
     runs.append(f"{start}:{previous}" if previous != start else str(start))
     return ",".join(runs)
+
+
+def uid_batches(uids: Iterable[int], size: int = STORE_BATCH) -> list[list[int]]:
+    """The UIDs in ascending order, duplicates dropped, in runs of at most `size`."""
+    ordered = sorted(set(uids))
+    return [ordered[start : start + size] for start in range(0, len(ordered), size)]
+
+
+# An RFC 3501 atom: printable ASCII except ( ) { % * " \ ] (so no system flag, no space).
+_KEYWORD = re.compile(r"[!#$&'+,\-./0-9:;<=>?@A-Z\[^_`a-z|}~]+")
+
+
+def check_keyword(keyword: str) -> None:
+    """Raise ValueError unless `keyword` is a storable IMAP keyword (an atom)."""
+    if not _KEYWORD.fullmatch(keyword):
+        raise ValueError(f"not an IMAP keyword: {keyword!r}")
+
+
+def choose_mark_flags(
+    permanent_flags: Sequence[bytes] | None, keyword: str, *, flag: bool
+) -> MarkFlags | None:
+    """How to mark in a folder with these PERMANENTFLAGS, or None when nothing can be stored.
+
+    The keyword when the folder lets clients create keywords (`\\*`) or already knows this
+    one; otherwise `\\Flagged` carries the mark (`fell_back`). No PERMANENTFLAGS in the
+    SELECT answer at all means every flag is permanent (RFC 3501 7.1).
+    """
+    if permanent_flags is None:
+        return MarkFlags(keyword, flagged=flag, fell_back=False)
+    known = {bytes(item).lower() for item in permanent_flags}
+    flagged = FLAGGED.lower().encode() in known
+    if b"\\*" in known or keyword.lower().encode() in known:
+        return MarkFlags(keyword, flagged=flag and flagged, fell_back=False)
+    if flagged:
+        return MarkFlags(None, flagged=True, fell_back=True)
+    return None
+
+
+def not_flagged(uids: Iterable[int], flags: Mapping[int, Sequence[bytes]]) -> list[int]:
+    """Those of `uids` that exist (have FLAGS) and carry no `\\Flagged`: nobody flagged them."""
+    wanted = FLAGGED.lower().encode()
+    return [
+        uid
+        for uid in uids
+        if uid in flags and wanted not in {bytes(item).lower() for item in flags[uid]}
+    ]
 
 
 class _Unexpected(Exception):

@@ -8,6 +8,7 @@ at the end of the session.
 from tests.harness.certs import CertBundle, create_cert_bundle
 from tests.harness.dovecot import DovecotServer
 from tests.harness.errors import HarnessError
+from tests.harness.keyword_refusing import KeywordRefusingDovecot
 from tests.harness.radicale_server import RadicaleServer
 from tests.harness.smtp_faults import DataFault, DataFaultScript
 from tests.harness.smtp_handler import SubmittedMessage
@@ -22,6 +23,7 @@ __all__ = [
     "DataFaultScript",
     "DovecotServer",
     "HarnessError",
+    "KeywordRefusingDovecot",
     "MailUser",
     "RadicaleServer",
     "SubmissionServer",

@@ -10,6 +10,7 @@ from tests.harness.dovecot_config import (
     DovecotAccounts,
     DovecotLayout,
     DovecotPorts,
+    ImapcUpstream,
     dovecot_conf_text,
     passwd_file_text,
 )
@@ -44,15 +45,25 @@ class DovecotServer:
     (login ``alice`` / password from ``users.py``, mail to
     ``alice@example.test``). ``stop()``, ``start()`` and ``restart()`` keep
     ports and mail, so clients can reconnect to the same place.
+
+    With ``upstream`` the mail is not here but on another IMAP server, which
+    this Dovecot reaches as each user through its ``imapc`` storage (see
+    ``KeywordRefusingDovecot``); deliver to the upstream server then.
     """
 
     host = LOOPBACK
 
     def __init__(
-        self, root: Path, certs: CertBundle, users: tuple[MailUser, ...] = MAIL_USERS
+        self,
+        root: Path,
+        certs: CertBundle,
+        users: tuple[MailUser, ...] = MAIL_USERS,
+        *,
+        upstream: ImapcUpstream | None = None,
     ) -> None:
         self.layout = DovecotLayout(root)
         self.users = users
+        self.upstream = upstream
         self._certs = certs
         self._accounts = DovecotAccounts.for_this_process()
         self._binary = find_dovecot_binary("dovecot")
@@ -152,7 +163,8 @@ class DovecotServer:
             directory.mkdir(parents=True, exist_ok=True)
             # Dovecot's unprivileged processes must traverse into the tree.
             directory.chmod(0o755)
-        layout.passwd_file.write_text(passwd_file_text(self.users))
+        forward = self.upstream is not None
+        layout.passwd_file.write_text(passwd_file_text(self.users, forward_password=forward))
         layout.passwd_file.chmod(0o644)
         for user in self.users:
             home = layout.homes / user.name
@@ -169,6 +181,7 @@ class DovecotServer:
             self._certs.cert_pem,
             self._certs.key_pem,
             instance_name=f"afterview-test-{os.getpid()}",
+            upstream=self.upstream,
         )
         self.layout.config_file.write_text(text)
 
