@@ -3,7 +3,8 @@
 Built-in templates cover the thank-you and the two check-ins; a `templates_dir` with
 `thank_you.txt`, `check_in.txt` or `second_check_in.txt` replaces them (rendered in Jinja2's
 sandbox, since the file is the user's). Every header value is folded to one line, so a name or a
-subject read from someone's mail can never add a header or a recipient.
+subject read from someone's mail can never add a header or a recipient. The reminder about an
+unanswered invitation is written here too: it goes to the user alone, never to the employer.
 """
 
 from __future__ import annotations
@@ -175,6 +176,42 @@ def make_draft(found: DraftInput, templates: Templates, zone: tzinfo, now: datet
         in_reply_to=in_reply_to,
         references=references,
     )
+
+
+@dataclass(frozen=True)
+class ReminderText:
+    subject: str
+    body: str
+
+
+def reminder_text(
+    *,
+    company: str | None,
+    role: str | None,
+    sender: Person | None,  # who sent the invitation
+    thread_subject: str | None,
+    arrived: str,  # when the invitation arrived, as the user reads times
+) -> ReminderText:
+    """The reminder to the user about an invitation without a time they have not answered."""
+    from_whom = f" from {company}" if company else ""
+    for_what = f" ({role})" if role else ""
+    invited = f"{company} invited you" if company else "You were invited"
+    role_phrase = f" for the {role} role" if role else ""
+    lines = [
+        wrap(f"{invited} to an interview{role_phrase}, and you have not answered yet.").rstrip(),
+        "",
+        *([f"From:     {_address(sender)}"] if sender is not None and sender.email else []),
+        *([f"Subject:  {one_line(thread_subject)}"] if thread_subject else []),
+        f"Arrived:  {arrived}",
+        "",
+        wrap(
+            "Answer them with the times you are available: reply to their email in that "
+            "thread, not to this one. afterview sends nothing to them for you, and this is its "
+            "only reminder about this invitation."
+        ).rstrip(),
+    ]
+    subject = f"[afterview] Reminder: answer the interview invitation{from_whom}{for_what}"
+    return ReminderText(one_line(subject), "\n".join(lines) + "\n")
 
 
 def one_line(text: str) -> str:

@@ -1,10 +1,11 @@
-"""Follow-ups in the engine: due steps become drafts and approval requests; replies act on them;
-approved notes go out through the outbox.
+"""Follow-ups in the engine: due steps become drafts and approval requests (or, for an
+unanswered invitation, a reminder to the user); replies act on them; approved notes go out
+through the outbox.
 
 The pure parts decide (plan, drafts, approval, outbox); this module reads the facts from the
-store, sends the approval requests and notices to the user, and hands approved entries to the
-outbox. Mail to the user (requests, confirmations, notices) goes out directly: it reaches no
-one else. A note to anyone else leaves only through `outbox.send_approved`.
+store, sends the approval requests, reminders and notices to the user, and hands approved
+entries to the outbox. Mail to the user goes out directly: it reaches no one else. A note to
+anyone else leaves only through `outbox.send_approved`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,15 @@ from daemon import approval, outbox
 from daemon.approval import Action
 from daemon.config import Config
 from daemon.detect.people import is_robot
-from daemon.drafts import Draft, DraftInput, Templates, ThreadContext, make_draft, one_line
+from daemon.drafts import (
+    Draft,
+    DraftInput,
+    Templates,
+    ThreadContext,
+    make_draft,
+    one_line,
+    reminder_text,
+)
 from daemon.errors import AfterviewError
 from daemon.interviews import Interview, Status
 from daemon.mail import smtp
@@ -95,7 +104,8 @@ class FollowUps:
             found = plan(interview, facts, self.config.followup, self.config.account.timezone, now)
             for step in found.due():
                 if step.kind is StepKind.INVITATION_REMINDER:
-                    continue  # reminders join the digest (see the quiet-threads issue)
+                    self._remind(interview, report)  # to the user: the employer gets nothing
+                    continue
                 for recipients in self._recipients(interview):
                     self._propose_one(interview, step.kind, recipients, report)
         for draft_id in self.records.unsent_requests() + self.records.snoozed_due(now):
@@ -131,10 +141,49 @@ class FollowUps:
         report.proposed.append(f"drafted {kind.value} to {_names(recipients)}")
         self._ask(draft_id, report, why=_why(kind, interview))
 
+    def _remind(self, interview: Interview, report: FollowUpReport) -> None:
+        """One reminder to the user about an invitation they have not answered. It is recorded
+        with its Message-ID before it is sent and marked sent after: a restart in between sends
+        it again (same Message-ID) only when it has not reached the user's INBOX."""
+        assert interview.id is not None
+        step, company = StepKind.INVITATION_REMINDER.value, interview.company or "an employer"
+        if self.dry_run:
+            report.proposed.append(f"would remind you to answer the invitation from {company}")
+            return
+        fresh = make_msgid(idstring="afterview.remind", domain=self.domain).strip("<>")
+        message_id = self.records.add_reminder(interview.id, step, fresh, self.now())
+        if message_id is None:
+            return  # it went out before
+        if self.store.message_row(message_id) is not None:
+            self.records.reminder_sent(interview.id, step, self.now(), "found in the mailbox")
+            return
+        subject, sender = None, None
+        if interview.thread_id is not None:
+            found = self.store.thread_context(interview.thread_id)
+            subject = found[0] if found is not None else None
+            senders = self.store.thread_senders(interview.thread_id)  # the newest first
+            sender = Person(senders[-1][1] or None, senders[-1][0]) if senders else None
+        invited_at = self.store.first_seen(interview.id)
+        text = reminder_text(
+            company=interview.company,
+            role=interview.role,
+            sender=sender,
+            thread_subject=subject,
+            arrived=_local(invited_at, self.config) if invited_at else "unknown",
+        )
+        if self._to_user(text.subject, text.body, message_id=message_id):
+            self.records.reminder_sent(interview.id, step, self.now(), "sent")
+            report.proposed.append(f"reminded you to answer the invitation from {company}")
+        else:
+            report.problems.append(f"reminder about {company}'s invitation not sent; will retry")
+
     def _ask(self, draft_id: int, report: FollowUpReport, why: str) -> None:
         """Send an approval request for the draft's current version, with a fresh token."""
         stored = self.records.draft(draft_id)
         if stored is None:
+            return
+        if self.dry_run:  # a request recorded but never sent would retire the live one
+            report.proposed.append(f"would ask you about draft {draft_id}: {why}")
             return
         token = approval.new_token()
         request_id = approval.request_message_id(token.value, self.domain)
@@ -241,11 +290,11 @@ class FollowUps:
 
     def send_approved(self, report: FollowUpReport) -> None:
         now = self.now()
-        for entry in self.records.entries([State.SENDING, State.UNKNOWN]):
-            attempt = outbox.recover(entry, self.records, self.sent)
-            if attempt.state is State.UNKNOWN and entry.state is State.SENDING:
-                draft_id = self.records.draft_of_entry(entry.id)
-                self._ask_resend(draft_id, entry, State.UNKNOWN, attempt.detail, report)
+        if self.dry_run:
+            for entry in self.records.entries([State.SENDING, State.UNKNOWN]):
+                report.sent.append(f"would settle {entry.state.value} note {entry.send_id}")
+        else:
+            self._recover(report)
         cap = self.config.followup.daily_send_cap
         for entry in self.records.entries([State.APPROVED]):
             if self.records.sent_since(now - timedelta(days=1)) >= cap:
@@ -270,6 +319,17 @@ class FollowUps:
                 self._confirm(entry, attempt.detail)
             elif attempt.state in (State.FAILED, State.UNKNOWN):
                 self._ask_resend(draft_id, entry, attempt.state, attempt.detail, report)
+
+    def _recover(self, report: FollowUpReport) -> None:
+        """Settle what a crash left in `sending`, then make sure the user was asked about every
+        note that may have gone out or was refused: a crash can come between that state's
+        commit and the question, and the question is never lost."""
+        for entry in self.records.entries([State.SENDING, State.UNKNOWN]):
+            outbox.recover(entry, self.records, self.sent)
+        for entry in self.records.entries([State.UNKNOWN, State.FAILED]):
+            draft_id = self.records.draft_of_entry(entry.id)
+            if not self.records.open_request(draft_id):
+                self._ask_resend(draft_id, entry, entry.state, entry.detail, report)
 
     def _ask_resend(
         self,
@@ -376,10 +436,12 @@ class FollowUps:
         if interview.thread_id is not None:
             employer = tuple(self.store.thread_message_times(interview.thread_id, from_me=False))
             user = tuple(self.store.thread_message_times(interview.thread_id, from_me=True))
-        outcome = None
+        outcome, decision_by = None, None
         if interview.thread_id is not None:
             outcome = self.store.thread_outcome(interview.thread_id)
+            decision_by = self.store.thread_decision(interview.thread_id)
         return ThreadFacts(employer_wrote=employer, user_wrote=user, done=done, outcome=outcome,
+                           decision_by=decision_by,
                            invited_at=self.store.first_seen(interview.id))  # fmt: skip
 
     def _recipients(self, interview: Interview) -> list[tuple[Person, ...]]:

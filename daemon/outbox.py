@@ -10,25 +10,22 @@ follows it. Inside `sending`, the store also records the phase: `envelope` until
 been written and only the final dot is left, then `data` (a server keeps nothing before the
 dot). After a crash, an entry in `sending`/`envelope` was never handed over and goes back to
 `approved`; one in `sending`/`data` may have been delivered, so it becomes `unknown`, is looked
-for in Sent by its X-Afterview-Send-Id, and is never resent blindly.
+for in Sent by its X-Afterview-Send-Id, and is never resent blindly. Around every commit and
+side effect sits a named `checkpoint`, where the crash tests kill the process.
 """
 
 from __future__ import annotations
 
-import os
-import signal
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
+from daemon.checkpoints import checkpoint
 from daemon.mail.smtp import Outcome, SendResult
 
 SEND_ID_HEADER = "X-Afterview-Send-Id"
-# The crash tests kill the process (SIGKILL) at a named step through this variable; unset, it
-# costs one dictionary lookup per step.
-KILL_AT_ENV = "AFTERVIEW_TEST_KILL_AT"
 RETRY_BASE = timedelta(minutes=2)
 RETRY_MAX = timedelta(hours=2)
 MAX_ATTEMPTS = 12
@@ -140,6 +137,7 @@ def send_approved(
         raise IllegalTransition(f"entry {entry.id} is {entry.state}, not approved")
     if entry.not_before is not None and now < entry.not_before:
         return Attempt(State.APPROVED, "waiting to retry")
+    checkpoint("approved-before-commit")
     if not store.move(entry.id, State.APPROVED, State.SENDING, phase=Phase.ENVELOPE):
         return Attempt(entry.state, "another run took it")  # never two senders for one entry
     checkpoint("sending-committed")
@@ -153,9 +151,11 @@ def send_approved(
     checkpoint("smtp-answered")
     attempts = entry.attempts + 1
     if result.outcome is Outcome.SENT:
+        checkpoint("sent-before-commit")
         store.move(entry.id, State.SENDING, State.SENT, detail=result.detail, attempts=attempts)
         checkpoint("sent-committed")
         if append_copy:
+            checkpoint("sent-copy-appending")
             try:
                 sent.append(entry.message)
             except Exception as exc:  # a failed APPEND never makes a sent message a failure
@@ -180,12 +180,6 @@ def send_approved(
     return Attempt(State.FAILED, result.detail)
 
 
-def checkpoint(name: str) -> None:
-    """A step the crash tests can kill the process at (see KILL_AT_ENV)."""
-    if os.environ.get(KILL_AT_ENV) == name:
-        os.kill(os.getpid(), signal.SIGKILL)
-
-
 def recover(entry: OutboxEntry, store: OutboxStore, sent: SentFolder) -> Attempt:
     """After a restart: settle an entry left in `sending` (or still `unknown`)."""
     if entry.state is State.SENDING and entry.phase is not Phase.DATA:
@@ -193,6 +187,7 @@ def recover(entry: OutboxEntry, store: OutboxStore, sent: SentFolder) -> Attempt
         return Attempt(State.APPROVED, "interrupted before the data went out; will send")
     if entry.state is State.SENDING:
         store.move(entry.id, State.SENDING, State.UNKNOWN, detail="interrupted while sending")
+        checkpoint("recover-unknown-committed")
         entry = replace(entry, state=State.UNKNOWN)
     if entry.state is not State.UNKNOWN:
         return Attempt(entry.state, "nothing to recover")

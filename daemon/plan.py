@@ -4,8 +4,9 @@ The plan is recomputed from what is known each time, never stored as a schedule,
 reschedule moves it and a reply or a cancellation stops it without any bookkeeping:
 - thank-you: drafted `thank_you_delay` after the interview ends, due `thank_you_due` after it;
 - first check-in: `check_in_after` (business days) after the thank-you went out, or the next
-  business day after a decision date the employer named; second check-in `second_check_in_after`
-  after the first; then the interview has gone quiet;
+  business day after a decision date the employer named (when that is still ahead of the
+  thank-you); second check-in `second_check_in_after` after the first; then the interview has
+  gone quiet;
 - an employer reply after the thank-you went out, a rejection or offer, or a cancellation stops
   what is left; messages before the thank-you (a "thanks for coming in") do not stop it;
 - an invitation the user has not answered gets a reminder to the user, never a note to them.
@@ -23,8 +24,8 @@ from daemon.durations import Duration
 from daemon.interviews import Interview, Status
 
 ASSUMED_LENGTH = timedelta(hours=1)  # when an interview's end is not stated
-# A thank-you this long past its due time is not proposed: a first run that reads back 60 days
-# must not ask about every interview of the last two months.
+# A thank-you (or an invitation reminder) this long past its due time is not proposed: a first
+# run that reads back 60 days must not ask about every interview of the last two months.
 LATE_GRACE = timedelta(days=2)
 CHECK_IN_TIME = time(9, 30)  # a check-in after a decision date goes out in the morning
 
@@ -136,7 +137,11 @@ def plan(
     first_at = calendar.add(sent_thanks, policy.check_in_after)
     if facts.decision_by is not None:
         day = calendar.next_business_day_after(facts.decision_by)
-        first_at = max(datetime.combine(day, CHECK_IN_TIME, zone), sent_thanks)
+        after_decision = datetime.combine(day, CHECK_IN_TIME, zone)
+        # A date already past when the thank-you went out (an earlier round's, or a slow
+        # thank-you) says nothing about when to ask: the usual wait holds, never "at once".
+        if after_decision > sent_thanks:
+            first_at = after_decision
     steps.append(
         Step(StepKind.CHECK_IN, first_at, first_at, _state(StepKind.CHECK_IN, first_at, facts, now))
     )
@@ -167,13 +172,10 @@ def _invitation(facts: ThreadFacts, policy: FollowUpPolicy, now: datetime) -> Fo
     if _wrote_after(facts.user_wrote, facts.invited_at):
         return FollowUpPlan((), stopped="you answered the invitation")
     remind_at = facts.invited_at + policy.invitation_reminder_after
-    step = Step(
-        StepKind.INVITATION_REMINDER,
-        remind_at,
-        remind_at,
-        _state(StepKind.INVITATION_REMINDER, remind_at, facts, now),
-    )
-    return FollowUpPlan((step,))
+    state = _state(StepKind.INVITATION_REMINDER, remind_at, facts, now)
+    if state is StepState.DUE and now > remind_at + LATE_GRACE:
+        state = StepState.MISSED
+    return FollowUpPlan((Step(StepKind.INVITATION_REMINDER, remind_at, remind_at, state),))
 
 
 def _state(kind: StepKind, draft_at: datetime, facts: ThreadFacts, now: datetime) -> StepState:

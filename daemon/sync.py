@@ -318,6 +318,9 @@ class MailSync:
         outcome = _outcome(detection) if detection is not None and not from_me else None
         if outcome is not None and self.store.is_job_thread(thread_id):
             self.store.set_thread_outcome(db, thread_id, outcome)
+        decided = detection.decision_by if detection is not None and not from_me else None
+        if decided is not None and self.store.is_job_thread(thread_id):
+            self.store.set_thread_decision(db, thread_id, decided)
         if detection is not None and detection.kind is not Kind.NONE:
             self.store.mark_job_thread(db, thread_id)
             sighting = Sighting(

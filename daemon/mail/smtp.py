@@ -19,6 +19,7 @@ import aiosmtplib
 import aiosmtplib.protocol as protocol_module
 
 from daemon import credentials
+from daemon.checkpoints import checkpoint
 from daemon.config import Security, SmtpConfig
 from daemon.errors import (
     AuthenticationFailed,
@@ -119,13 +120,16 @@ async def send(
         await smtp.connect()
         if smtp.transport is not None:
             raw_socket = smtp.transport.get_extra_info("socket")
+        checkpoint("smtp-connected")  # greeted; with STARTTLS, EHLO and the upgrade done too
         phase = "login"
         if token is not None:
             await _xoauth2(smtp, config.username, token)
         else:
             await smtp.login(config.username, config.secret.reveal())
+        checkpoint("smtp-authenticated")
         phase = "envelope"
         await smtp.mail(sender)
+        checkpoint("smtp-mail-from")
         accepted, refused = [], {}
         for recipient in recipients:
             try:
@@ -133,6 +137,7 @@ async def send(
                 accepted.append(recipient)
             except aiosmtplib.SMTPRecipientRefused as exc:
                 refused[recipient] = f"{exc.code} {exc.message}"
+        checkpoint("smtp-rcpt-to")
         if not accepted:
             transient = any(reply.startswith("4") for reply in refused.values())
             outcome = Outcome.RETRY if transient else Outcome.FAILED
@@ -190,6 +195,7 @@ async def _data(
     start = await smtp.execute_command(b"DATA", timeout=timeout)
     if start.code != 354:
         raise aiosmtplib.SMTPDataError(start.code, start.message)
+    checkpoint("smtp-data-accepted")  # the server waits for the message; nothing written yet
     protocol.write(body)
     before_dot()
     protocol._response_pending = True  # the answer to the dot must not be dropped

@@ -1,4 +1,4 @@
-"""The follow-up records: drafts, approval requests, the outbox and handled replies.
+"""The follow-up records: drafts, approval requests, the outbox, handled replies and reminders.
 
 Every method that changes state is one transaction; the outbox moves are compare-and-set, so
 two runs (or a run and a restarted run) can never both act on one entry.
@@ -212,6 +212,13 @@ class FollowUpRecords:
                 return False
         return True
 
+    def open_request(self, draft_id: int) -> bool:
+        """Whether the user holds a request about this draft that no reply has used yet."""
+        row = self.store.db.execute(
+            "SELECT 1 FROM approval WHERE draft_id = ? AND used_at IS NULL", (draft_id,)
+        ).fetchone()
+        return row is not None
+
     def snoozed_due(self, now: datetime) -> list[int]:
         rows = self.store.db.execute(
             "SELECT draft_id FROM outbox WHERE state = ? AND snoozed_until IS NOT NULL "
@@ -302,14 +309,17 @@ class FollowUpRecords:
             db.execute("UPDATE outbox SET phase = ? WHERE id = ?", (phase.value, entry_id))
 
     def done_steps(self, interview_id: int) -> dict[str, datetime]:
-        """When each step of an interview was sent or skipped (the plan's `done`)."""
+        """When each step of an interview was sent or skipped (the plan's `done`): a note, or
+        a reminder to the user."""
         rows = self.store.db.execute(
-            "SELECT d.step, o.state, COALESCE(o.sent_at, o.updated_at) FROM draft d "
-            "JOIN outbox o ON o.draft_id = d.id WHERE d.interview_id = ? AND o.state IN (?, ?)",
-            (interview_id, State.SENT.value, State.SKIPPED.value),
+            "SELECT d.step, COALESCE(o.sent_at, o.updated_at) FROM draft d "
+            "JOIN outbox o ON o.draft_id = d.id WHERE d.interview_id = ? AND o.state IN (?, ?) "
+            "UNION ALL SELECT step, sent_at FROM reminder "
+            "WHERE interview_id = ? AND sent_at IS NOT NULL",
+            (interview_id, State.SENT.value, State.SKIPPED.value, interview_id),
         ).fetchall()
         done: dict[str, datetime] = {}
-        for step, _, at in rows:
+        for step, at in rows:
             moment = datetime.fromisoformat(at)
             done[step] = max(done.get(step, moment), moment)
         return done
@@ -320,6 +330,39 @@ class FollowUpRecords:
             (State.SENT.value, _iso(since)),
         ).fetchone()
         return int(row[0])
+
+    # Reminders to the user -----------------------------------------------------------------
+
+    def add_reminder(
+        self, interview_id: int, step: str, message_id: str, at: datetime
+    ) -> str | None:
+        """Record a reminder before it is sent, with its Message-ID. Returns the Message-ID to
+        send it with (the first one recorded, when an earlier attempt did not get through), or
+        None once it went out: a reminder goes out once per interview and step."""
+        with self.store.transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO reminder (interview_id, step, message_id, created_at) "
+                "VALUES (?, ?, ?, ?)",
+                (interview_id, step, message_id, _iso(at)),
+            )
+            row = db.execute(
+                "SELECT message_id, sent_at FROM reminder WHERE interview_id = ? AND step = ?",
+                (interview_id, step),
+            ).fetchone()
+        return None if row[1] is not None else str(row[0])
+
+    def reminder_sent(self, interview_id: int, step: str, at: datetime, detail: str) -> None:
+        with self.store.transaction() as db:
+            cursor = db.execute(
+                "UPDATE reminder SET sent_at = ? WHERE interview_id = ? AND step = ? "
+                "AND sent_at IS NULL",
+                (_iso(at), interview_id, step),
+            )
+            if cursor.rowcount == 1:
+                db.execute(
+                    "INSERT INTO audit_log (at, event, detail) VALUES (?, ?, ?)",
+                    (_iso(at), f"reminder {step}", f"interview {interview_id}: {detail}"[:500]),
+                )
 
 
 def notes_overview(store: Store) -> list[dict[str, object]]:

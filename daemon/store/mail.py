@@ -6,7 +6,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from daemon.store.connection import Connected
 
@@ -281,6 +281,17 @@ class MailRecords(Connected):
             (interview_id,),
         ).fetchone()
         return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    def set_thread_decision(self, db: sqlite3.Connection, thread_id: int, day: date) -> None:
+        """The employer named a decision date ("we'll be in touch by Friday"). The latest
+        message's date wins: a later "we need another week" replaces an earlier date."""
+        db.execute("UPDATE thread SET decision_by = ? WHERE id = ?", (day.isoformat(), thread_id))
+
+    def thread_decision(self, thread_id: int) -> date | None:
+        row = self.db.execute(
+            "SELECT decision_by FROM thread WHERE id = ?", (thread_id,)
+        ).fetchone()
+        return date.fromisoformat(row[0]) if row and row[0] else None
 
 
 MAX_LOOKUP = 200

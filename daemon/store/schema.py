@@ -185,6 +185,38 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE thread ADD COLUMN outcome TEXT;
         """,
     ),
+    Migration(
+        "0005_thread_decision_by",
+        """
+        ALTER TABLE thread ADD COLUMN decision_by TEXT;
+        """,
+    ),
+    Migration(
+        "0006_reminders",
+        """
+        CREATE TABLE reminder (
+            interview_id INTEGER NOT NULL REFERENCES interview (id),
+            step         TEXT NOT NULL,
+            message_id   TEXT NOT NULL UNIQUE,
+            created_at   TEXT NOT NULL,
+            sent_at      TEXT,
+            PRIMARY KEY (interview_id, step)
+        );
+        """,
+    ),
+    Migration(
+        "0007_calendar_entries",
+        """
+        CREATE TABLE calendar_entry (
+            source TEXT NOT NULL,
+            key    TEXT NOT NULL,
+            href   TEXT,
+            start  TEXT,
+            PRIMARY KEY (source, key)
+        );
+        CREATE INDEX calendar_entry_by_href ON calendar_entry (source, href);
+        """,
+    ),
 )
 
 

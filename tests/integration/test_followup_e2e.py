@@ -374,16 +374,34 @@ def test_an_employer_mail_between_approval_and_send_holds_the_note(
     assert "They wrote after this was drafted" in held.get_body(("plain",)).get_content()  # type: ignore[union-attr]
 
 
+# Every step of a send where the process can die, in order: before and after each commit,
+# each SMTP phase (daemon.mail.smtp) and the Sent APPEND. After the kill, afterview restarts.
+# (step, copies Bob ends with, the note's final state, copies in Carol's Sent, state at the kill)
+KILL_POINTS = [
+    # Nothing handed over yet: the restart sends it, once.
+    ("approved-before-commit", 1, "sent", 1, "approved"),
+    ("sending-committed", 1, "sent", 1, "sending"),
+    ("smtp-connected", 1, "sent", 1, "sending"),
+    ("smtp-authenticated", 1, "sent", 1, "sending"),
+    ("smtp-mail-from", 1, "sent", 1, "sending"),
+    ("smtp-rcpt-to", 1, "sent", 1, "sending"),
+    ("smtp-data-accepted", 1, "sent", 1, "sending"),
+    ("message-written", 1, "sent", 1, "sending"),  # written, but no final dot: nothing kept
+    # The "data" phase is committed: it may have arrived, so it is never resent blindly.
+    ("data-phase-committed", 0, "unknown", 0, "sending"),  # the instant before the dot
+    ("smtp-answered", 1, "unknown", 0, "sending"),  # delivered, not recorded, not in Sent
+    ("sent-before-commit", 1, "unknown", 0, "sending"),
+    # Recorded as sent: only the copy in Sent may be missing.
+    ("sent-committed", 1, "sent", 0, "sent"),
+    ("sent-copy-appending", 1, "sent", 0, "sent"),
+    ("sent-copy-appended", 1, "sent", 1, "sent"),
+]
+KILL_STEPS = [point[0] for point in KILL_POINTS]
+HANDED_OVER_FROM = KILL_STEPS.index("data-phase-committed")
+
+
 @pytest.mark.parametrize(
-    ("kill_at", "copies", "user_asked"),
-    [
-        ("sending-committed", 1, False),  # nothing handed over: sent after the restart
-        ("message-written", 1, False),  # written but no final dot: the server kept nothing
-        ("data-phase-committed", 0, True),  # the instant before the dot: never resent blindly
-        ("smtp-answered", 1, True),  # delivered, not yet recorded, not in Sent: the user is asked
-        ("sent-committed", 1, False),  # recorded; only the Sent copy is missing
-        ("sent-copy-appended", 1, False),
-    ],
+    ("kill_at", "copies", "final", "in_sent", "at_the_kill"), KILL_POINTS, ids=KILL_STEPS
 )
 def test_sigkill_at_every_step_of_the_outbox_never_sends_twice(
     dovecot: DovecotServer,
@@ -391,7 +409,9 @@ def test_sigkill_at_every_step_of_the_outbox_never_sends_twice(
     config_file: Path,
     kill_at: str,
     copies: int,
-    user_asked: bool,
+    final: str,
+    in_sent: int,
+    at_the_kill: str,
 ) -> None:
     approve(dovecot, tls_certs, config_file)
     killed = afterview(
@@ -400,12 +420,83 @@ def test_sigkill_at_every_step_of_the_outbox_never_sends_twice(
         env={"AFTERVIEW_TEST_KILL_AT": kill_at},
     )  # fmt: skip
     assert killed.returncode == -9, killed.stderr  # SIGKILL, mid-send
+    assert _note_state(config_file) == at_the_kill  # it died in the note's send, at that step
+    _never_two_copies(dovecot, tls_certs)
     for minutes in (20, 60, 300):  # restarted, it settles; later passes change nothing
         run(config_file, NOW + timedelta(minutes=minutes))
+        _never_two_copies(dovecot, tls_certs)
     assert bob_notes(dovecot, tls_certs) == copies
-    asks = [m for m in _carol_inbox(dovecot, tls_certs) if m["X-Afterview"] == "approval"]
-    asked = "RESEND" in asks[-1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    assert asked is user_asked
+    if KILL_STEPS.index(kill_at) < HANDED_OVER_FROM:
+        assert (copies, final) == (1, "sent")  # every kill before the data: exactly one copy
+    assert _note_state(config_file) == final
+    assert _carol_sent_notes(dovecot, tls_certs) == in_sent
+    assert _asked_to_resend(dovecot, tls_certs) is (final == "unknown")
+
+
+@pytest.mark.parametrize("delivered", [False, True], ids=["not-delivered", "filed-by-provider"])
+def test_sigkill_during_recovery_still_settles_the_note(
+    dovecot: DovecotServer, tls_certs: CertBundle, config_file: Path, delivered: bool
+) -> None:
+    """Killed mid-send, then killed again while recovering (the entry just became `unknown`,
+    before the Sent lookup): the next start looks in Sent, and asks the user if it is not there."""
+    if delivered:  # the provider files sent mail itself (Gmail): the copy is its
+        text = config_file.read_text().replace("smtp: {", "smtp: {saves_sent_copy: true, ")
+        config_file.write_text(text)
+    approve(dovecot, tls_certs, config_file)
+    first = "smtp-answered" if delivered else "data-phase-committed"
+    for step, minutes in ((first, 10), ("recover-unknown-committed", 20)):
+        killed = afterview(
+            "--config", str(config_file), "run", "--once",
+            "--now", (NOW + timedelta(minutes=minutes)).isoformat(),
+            env={"AFTERVIEW_TEST_KILL_AT": step},
+        )  # fmt: skip
+        assert killed.returncode == -9, killed.stderr
+        if delivered and step == first:
+            _provider_files_the_note(dovecot, tls_certs)
+    assert _note_state(config_file) == "unknown"
+    for minutes in (30, 60, 300):
+        run(config_file, NOW + timedelta(minutes=minutes))
+        _never_two_copies(dovecot, tls_certs)
+    assert bob_notes(dovecot, tls_certs) == (1 if delivered else 0)
+    assert _note_state(config_file) == ("sent" if delivered else "unknown")
+    assert _asked_to_resend(dovecot, tls_certs) is not delivered
+
+
+def _never_two_copies(dovecot: DovecotServer, certs: CertBundle) -> None:
+    assert bob_notes(dovecot, certs) <= 1
+    assert _carol_sent_notes(dovecot, certs) <= 1
+
+
+def _note_state(config_file: Path) -> str:
+    status = afterview("--config", str(config_file), "status", "--json")
+    [note] = json.loads(status.stdout)["notes"]
+    return str(note["state"])
+
+
+def _carol_sent_notes(dovecot: DovecotServer, certs: CertBundle) -> int:
+    carol = client(dovecot, certs, "carol", CAROL_PW)
+    try:
+        return len([m for m in messages(carol, "Sent") if m["X-Afterview-Send-Id"]])
+    finally:
+        carol.logout()
+
+
+def _asked_to_resend(dovecot: DovecotServer, certs: CertBundle) -> bool:
+    """Whether the newest approval request asks the user RESEND or SKIP (the note may be out)."""
+    asks = [m for m in _carol_inbox(dovecot, certs) if "Send?" in str(m["Subject"])]
+    return "RESEND" in asks[-1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+def _provider_files_the_note(dovecot: DovecotServer, certs: CertBundle) -> None:
+    """What Gmail does with a message sent through it: a copy in the sender's Sent folder."""
+    bob = client(dovecot, certs, "bob", BOB_PW)
+    carol = client(dovecot, certs, "carol", CAROL_PW)
+    try:
+        [note] = messages(bob, "INBOX")
+        carol.append("Sent", note.as_bytes(), flags=[b"\\Seen"])
+    finally:
+        bob.logout()
+        carol.logout()
 
 
 def _carol_inbox(dovecot: DovecotServer, certs: CertBundle) -> list[email.message.EmailMessage]:
@@ -587,3 +678,88 @@ def test_a_dry_run_reads_and_detects_but_stores_and_sends_nothing(
     status = afterview("--config", str(config_file), "status", "--json")
     document = json.loads(status.stdout)
     assert document["messages"]["stored"] == 0 and document["notes"] == []
+
+
+INVITED_AT = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # Monday, 10:00 in Berlin
+
+
+def availability_request() -> bytes:
+    """Bob invites Carol to interview, with no time yet: he asks for her availability."""
+    message = EmailMessage()
+    message["Subject"] = "Interview for the Data Engineer role at Lumen Labs"
+    message["From"] = "Bob Interviewer <bob@example.test>"
+    message["To"] = f"Carol Candidate <{CAROL}>"
+    message["Date"] = format_datetime(INVITED_AT)
+    message["Message-ID"] = make_msgid(domain="lumen.example")
+    message.set_content(
+        "Hi Carol,\n\nthank you for applying for the Data Engineer role at Lumen Labs. We would "
+        "like to invite you to a first interview with our team. Could you send us your "
+        "availability for next week?\n\nBest,\nBob Interviewer\nLumen Labs"
+    )
+    return message.as_bytes()
+
+
+def _reminders(dovecot: DovecotServer, certs: CertBundle) -> list[email.message.EmailMessage]:
+    return [m for m in _carol_inbox(dovecot, certs) if "Reminder" in str(m["Subject"])]
+
+
+def test_an_unanswered_invitation_becomes_one_reminder_to_the_user_only(
+    dovecot: DovecotServer,
+    smtp_server: SubmissionServer,
+    tls_certs: CertBundle,
+    config_file: Path,
+) -> None:
+    dovecot.deliver(CAROL, availability_request(), sender="bob@example.test")
+    run(config_file, INVITED_AT + timedelta(hours=1))
+    assert [m for m in _carol_inbox(dovecot, tls_certs) if m["X-Afterview"]] == []  # not yet
+    dry = afterview("--config", str(config_file), "run", "--once", "--dry-run",
+                    "--now", (INVITED_AT + timedelta(hours=25)).isoformat())  # fmt: skip
+    assert dry.returncode == 0, dry.stderr
+    assert "would remind you to answer the invitation from Lumen Labs" in dry.stderr
+    assert smtp_server.messages() == [] and _reminders(dovecot, tls_certs) == []
+
+    run(config_file, INVITED_AT + timedelta(hours=25))
+    [reminder] = _reminders(dovecot, tls_certs)
+    assert reminder["X-Afterview"] is not None  # afterview's loop header: its own mail
+    assert [m.rcpt_tos for m in smtp_server.messages()] == [(CAROL,)]  # Carol only
+    assert "answer the interview invitation from Lumen Labs (Data Engineer)" in str(
+        reminder["Subject"]
+    )
+    text = reminder.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Subject:  Interview for the Data Engineer role at Lumen Labs" in text
+    assert "Arrived:  Mon 30 Nov 2026, 10:00 (CET)" in text
+    assert "times you are available" in " ".join(text.split())
+    for hours in (26, 72):  # later passes (each a restart) send nothing more
+        run(config_file, INVITED_AT + timedelta(hours=hours))
+    assert len(_reminders(dovecot, tls_certs)) == 1
+    assert bob_notes(dovecot, tls_certs) == 0  # nothing ever reaches the employer
+    assert len(smtp_server.messages()) == 1
+
+
+def test_an_invitation_the_user_answered_gets_no_reminder(
+    dovecot: DovecotServer,
+    smtp_server: SubmissionServer,
+    tls_certs: CertBundle,
+    config_file: Path,
+) -> None:
+    invite = availability_request()
+    dovecot.deliver(CAROL, invite, sender="bob@example.test")
+    run(config_file, INVITED_AT + timedelta(hours=1))
+    # Carol answers from her mail client: the reply is filed in her Sent folder.
+    answer = EmailMessage()
+    answer["From"] = f"Carol Candidate <{CAROL}>"
+    answer["To"] = "Bob Interviewer <bob@example.test>"
+    answer["Subject"] = "Re: Interview for the Data Engineer role at Lumen Labs"
+    answer["Date"] = format_datetime(INVITED_AT + timedelta(hours=2))
+    answer["Message-ID"] = make_msgid(domain="example.test")
+    answer["In-Reply-To"] = answer["References"] = email.message_from_bytes(invite)["Message-ID"]
+    answer.set_content("Hi Bob,\n\nTuesday or Wednesday afternoon would suit me.\n\nCarol")
+    carol = client(dovecot, tls_certs, "carol", CAROL_PW)
+    try:
+        carol.append("Sent", answer.as_bytes(), flags=[b"\\Seen"])
+    finally:
+        carol.logout()
+    run(config_file, INVITED_AT + timedelta(hours=25))
+    run(config_file, INVITED_AT + timedelta(hours=48))
+    assert _reminders(dovecot, tls_certs) == []
+    assert smtp_server.messages() == []

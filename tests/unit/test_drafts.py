@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 import pytest
 
-from daemon.drafts import WIDTH, DraftInput, Templates, ThreadContext, make_draft
+from daemon.drafts import WIDTH, DraftInput, Templates, ThreadContext, make_draft, reminder_text
 from daemon.model import Person
 from daemon.plan import StepKind
 
@@ -111,3 +111,34 @@ def test_a_typo_in_a_template_is_an_error_not_an_empty_word(tmp_path: Path) -> N
     (tmp_path / "check_in.txt").write_text("Hi {{ interviewr_name }}")
     with pytest.raises(jinja2.exceptions.UndefinedError):
         make_draft(draft_input(kind=StepKind.CHECK_IN), Templates(tmp_path), BERLIN, START)
+
+
+def test_a_reminder_says_who_invited_when_and_what_to_do() -> None:
+    text = reminder_text(
+        company="Lumen Labs",
+        role="Data Engineer",
+        sender=Person("Bob Interviewer", "bob@lumen.example"),
+        thread_subject="Interview for the Data Engineer role\r\nBcc: mallory@evil.example",
+        arrived="Mon 30 Nov 2026, 10:00 (CET)",
+    )
+    assert text.subject == (
+        "[afterview] Reminder: answer the interview invitation from Lumen Labs (Data Engineer)"
+    )
+    flat = " ".join(text.body.split())
+    assert flat.startswith(
+        "Lumen Labs invited you to an interview for the Data Engineer role, and you have not"
+    )
+    assert "From:     Bob Interviewer <bob@lumen.example>" in text.body
+    assert "Subject:  Interview for the Data Engineer role Bcc: mallory@evil.example" in text.body
+    assert "Arrived:  Mon 30 Nov 2026, 10:00 (CET)" in text.body
+    assert "reply to their email in that thread, not to this one" in flat
+    assert all(len(line) <= WIDTH for line in text.body.splitlines())
+
+
+def test_a_reminder_with_little_known_still_reads_well() -> None:
+    text = reminder_text(
+        company=None, role=None, sender=None, thread_subject=None, arrived="unknown"
+    )
+    assert text.subject == "[afterview] Reminder: answer the interview invitation"
+    assert text.body.startswith("You were invited to an interview, and you have not answered yet.")
+    assert "From:" not in text.body and "Subject:" not in text.body

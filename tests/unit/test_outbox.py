@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from daemon import outbox
 from daemon.mail.smtp import Outcome, SendResult
 from daemon.outbox import (
     ALLOWED,
@@ -190,3 +191,26 @@ def test_recovery_after_the_data_looks_in_sent_first() -> None:
 def test_nothing_leaves_a_final_state() -> None:
     for final in (State.SENT, State.SKIPPED, State.EXPIRED):
         assert ALLOWED[final] == frozenset()
+
+
+def test_the_crash_tests_can_stop_a_send_before_and_after_every_commit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    passed: list[str] = []
+    monkeypatch.setattr(outbox, "checkpoint", passed.append)
+    send_approved(ENTRY, Store(), Transport(SendResult(Outcome.SENT, "250")), Sent(), NOW)
+    assert passed == [
+        "approved-before-commit",
+        "sending-committed",
+        "message-written",  # inside the SMTP session, after the smtp-* steps of daemon.mail.smtp
+        "data-phase-committed",
+        "smtp-answered",
+        "sent-before-commit",
+        "sent-committed",
+        "sent-copy-appending",
+        "sent-copy-appended",
+    ]
+    passed.clear()
+    entry = replace(ENTRY, state=State.SENDING, phase=Phase.DATA)
+    recover(entry, Store(state=State.SENDING), Sent())
+    assert passed == ["recover-unknown-committed"]

@@ -83,6 +83,36 @@ def test_a_named_decision_date_sets_the_first_check_in() -> None:
     assert found.steps[1].draft_at == datetime(2026, 12, 7, 9, 30, tzinfo=BERLIN)  # Monday
 
 
+def test_a_decision_date_later_than_the_usual_wait_is_honoured() -> None:
+    sent = datetime(2026, 12, 3, 18, 0, tzinfo=BERLIN)
+    facts = ThreadFacts(done={StepKind.THANK_YOU: sent}, decision_by=date(2026, 12, 24))
+    found = plan(INTERVIEW, facts, POLICY, BERLIN, sent)
+    # Thursday 24 Dec; Friday is a holiday here, then the weekend.
+    assert found.steps[1].draft_at == datetime(2026, 12, 28, 9, 30, tzinfo=BERLIN)
+    assert found.steps[1].state is StepState.WAITING
+
+
+def test_a_decision_date_already_past_when_the_thank_you_went_out_is_harmless() -> None:
+    sent = datetime(2026, 12, 3, 18, 0, tzinfo=BERLIN)  # Thursday
+    usual = datetime(2026, 12, 10, 18, 0, tzinfo=BERLIN)
+    for stale in (date(2026, 11, 20), date(2026, 12, 2)):  # an earlier round's; the day before
+        facts = ThreadFacts(done={StepKind.THANK_YOU: sent}, decision_by=stale)
+        found = plan(INTERVIEW, facts, POLICY, BERLIN, sent + timedelta(minutes=1))
+        assert found.steps[1].draft_at == usual
+        assert found.due() == []  # never a check-in right behind the thank-you
+
+
+def test_a_decision_date_does_not_outlast_an_employer_reply() -> None:
+    sent = datetime(2026, 12, 3, 18, 0, tzinfo=BERLIN)
+    facts = ThreadFacts(
+        done={StepKind.THANK_YOU: sent},
+        decision_by=date(2026, 12, 4),
+        employer_wrote=(sent + timedelta(days=2),),
+    )
+    found = plan(INTERVIEW, facts, POLICY, BERLIN, sent + timedelta(days=5))
+    assert found.stopped == "the employer replied" and found.due() == []
+
+
 def test_an_employer_reply_after_the_thank_you_stops_the_plan() -> None:
     sent = datetime(2026, 12, 3, 18, 0, tzinfo=BERLIN)
     facts = ThreadFacts(done={StepKind.THANK_YOU: sent}, employer_wrote=(sent + timedelta(days=1),))
@@ -128,6 +158,26 @@ def test_an_unanswered_invitation_becomes_a_reminder_to_the_user() -> None:
     ]
     answered = replace(facts, user_wrote=(arrived + timedelta(hours=2),))
     assert plan(invited, answered, POLICY, BERLIN, arrived + timedelta(days=2)).steps == ()
+
+
+def test_an_old_unanswered_invitation_found_by_the_backfill_gets_no_reminder() -> None:
+    invited = Interview(id=2, status=Status.INVITED)
+    arrived = datetime(2026, 12, 1, 9, 0, tzinfo=BERLIN)
+    facts = ThreadFacts(invited_at=arrived)
+    assert kinds_and_states(invited, facts, arrived + timedelta(days=3)) == [
+        ("invitation_reminder", "due")
+    ]
+    assert kinds_and_states(invited, facts, arrived + timedelta(days=20)) == [
+        ("invitation_reminder", "missed")
+    ]
+
+
+def test_a_sent_reminder_is_done() -> None:
+    invited = Interview(id=2, status=Status.INVITED)
+    arrived = datetime(2026, 12, 1, 9, 0, tzinfo=BERLIN)
+    reminded = arrived + timedelta(hours=25)
+    facts = ThreadFacts(invited_at=arrived, done={StepKind.INVITATION_REMINDER: reminded})
+    assert plan(invited, facts, POLICY, BERLIN, reminded + timedelta(hours=1)).due() == []
 
 
 def test_an_old_interview_found_by_the_backfill_gets_no_thank_you() -> None:

@@ -3,10 +3,12 @@ job flag, locations, and the subject fallback's recent threads with their people
 
 from __future__ import annotations
 
+import sqlite3
+from datetime import date
 from pathlib import Path
 
 from daemon.mail.imap import FetchedHeaders
-from daemon.store import Store, StoredMessage
+from daemon.store import MIGRATIONS, Store, StoredMessage, apply_migrations
 from daemon.sync import _by_size
 
 
@@ -99,3 +101,41 @@ def test_bodies_are_fetched_a_few_megabytes_at_a_time() -> None:
     items = [item(1, 3 << 20), item(2, 3 << 20), item(3, 3 << 20), item(4, 50 << 20), item(5, 10)]
     assert list(_by_size(items, 8 << 20)) == [[1, 2], [3, 4, 5]]
     assert list(_by_size([item(6, 9 << 20)], 1 << 20)) == [[6]]
+
+
+def test_a_decision_date_is_kept_per_thread_and_a_later_message_s_replaces_it(
+    tmp_path: Path,
+) -> None:
+    with Store(tmp_path) as store:
+        with store.transaction() as db:
+            job = store.new_thread(db, "Platform role", "platform role", None)
+            other = store.new_thread(db, "Lunch", "lunch", None)
+        assert store.thread_decision(job) is None
+        with store.transaction() as db:
+            store.set_thread_decision(db, job, date(2026, 12, 11))
+        assert store.thread_decision(job) == date(2026, 12, 11)
+        with store.transaction() as db:  # "sorry, we need one more week"
+            store.set_thread_decision(db, job, date(2026, 12, 18))
+        with store.transaction() as db:  # "we will decide by Wednesday" (earlier, but newer)
+            store.set_thread_decision(db, job, date(2026, 12, 16))
+        assert store.thread_decision(other) is None
+        assert store.thread_decision(12345) is None
+    with Store(tmp_path) as store:  # it survives a restart
+        assert store.thread_decision(job) == date(2026, 12, 16)
+
+
+def test_state_written_before_decision_dates_migrates(tmp_path: Path) -> None:
+    db = sqlite3.connect(tmp_path / "afterview.sqlite3", isolation_level=None)
+    names = [m.name for m in MIGRATIONS]
+    old = MIGRATIONS[: names.index("0004_thread_outcome") + 1]  # as afterview left it then
+    apply_migrations(db, old)
+    db.execute("INSERT INTO thread (id, subject, outcome) VALUES (7, 'Platform role', 'offer')")
+    db.close()
+    with Store(tmp_path) as store:
+        assert store.schema_version() == [m.name for m in MIGRATIONS]
+        assert "0005_thread_decision_by" in store.schema_version()
+        assert store.thread_outcome(7) == "offer"  # what was there is kept
+        assert store.thread_decision(7) is None
+        with store.transaction() as tx:
+            store.set_thread_decision(tx, 7, date(2026, 12, 4))
+        assert store.thread_decision(7) == date(2026, 12, 4)

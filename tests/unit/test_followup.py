@@ -1,0 +1,231 @@
+"""Follow-ups over a real store with SMTP replaced: the reminder about an unanswered invitation
+goes to the user once (also across restarts), the decision date reaches the plan, and a note
+left `unknown` by a crash is never left without a question to the user."""
+
+from __future__ import annotations
+
+import email
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from email.policy import default
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from daemon.config import Config, load_config
+from daemon.followup import FollowUpReport, FollowUps, SentCopies
+from daemon.interviews import Interview, Status
+from daemon.mail.smtp import Outcome, SendResult
+from daemon.model import Person
+from daemon.outbox import Phase, State
+from daemon.store import Store, StoredMessage
+from daemon.store.followup import FollowUpRecords
+
+CAROL, BOB = "carol@example.test", "bob@lumen.example"
+ARRIVED = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # Monday, 10:00 in Berlin
+DUE = ARRIVED + timedelta(hours=25)
+
+
+@dataclass
+class Outgoing:
+    """Stands in for the SMTP server: what was sent, and whether it is reachable."""
+
+    mails: list[tuple[list[str], email.message.EmailMessage]] = field(default_factory=list)
+    down: bool = False
+
+
+class Recorded(FollowUps):
+    outgoing: Outgoing
+
+    def _smtp(self, sender: str, recipients: list[str], message: bytes, *_: Any) -> SendResult:
+        if self.outgoing.down:
+            return SendResult(Outcome.RETRY, "connect: refused")
+        parsed = email.message_from_bytes(message, policy=default)
+        assert isinstance(parsed, email.message.EmailMessage)
+        self.outgoing.mails.append((recipients, parsed))
+        return SendResult(Outcome.SENT, "250 ok")
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    secret = tmp_path / "pw"
+    secret.write_text("pw\n")
+    secret.chmod(0o600)
+    path = tmp_path / "config.yaml"
+    path.write_text(f"""
+account: {{email: {CAROL}, name: Carol Candidate, timezone: Europe/Berlin}}
+imap: {{host: imap.example.test, password_file: {secret}}}
+smtp: {{host: smtp.example.test, password_file: {secret}}}
+state_dir: {tmp_path / "state"}
+""")  # fmt: skip
+    path.chmod(0o600)
+    return load_config(path)
+
+
+@pytest.fixture
+def store(config: Config) -> Any:
+    with Store(config.state_dir) as opened:
+        yield opened
+
+
+def followups(
+    config: Config, store: Store, outgoing: Outgoing, now: datetime, dry_run: bool = False
+) -> Recorded:
+    found = Recorded(
+        config,
+        store,
+        now=lambda: now,
+        sent=SentCopies(lambda _: None, lambda _: False),
+        dry_run=dry_run,
+    )
+    found.outgoing = outgoing
+    return found
+
+
+def message(message_id: str, thread: int, at: datetime, **extra: Any) -> StoredMessage:
+    fields: dict[str, Any] = {
+        "message_id": message_id,
+        "gm_msgid": None,
+        "thread_id": thread,
+        "date": at.isoformat(),
+        "sender": BOB,
+        "sender_name": "Bob Interviewer",
+        "recipients": frozenset({CAROL}),
+        "subject": "Interview for the Data Engineer role",
+        "from_me": False,
+        "automatic": False,
+        "kind": "invitation",
+        "note": "",
+        "references": (),
+    }
+    fields.update(extra)
+    return StoredMessage(**fields)
+
+
+def invited(store: Store) -> tuple[int, int]:
+    """An invitation without a time from Bob, as the sync records it: (interview, thread)."""
+    at = ARRIVED.isoformat()
+    with store.transaction() as db:
+        thread = store.new_thread(db, "Interview for the Data Engineer role", "interview", None)
+        store.add_message(db, message("inv@lumen.example", thread, ARRIVED))
+        interview = Interview(None, Status.INVITED, "Lumen Labs", "Data Engineer", thread_id=thread)
+        interview_id = store.save_interview(db, interview, at)
+        store.add_interview_source(db, "mail:inv@lumen.example", interview_id, "invitation", at)
+    return interview_id, thread
+
+
+def test_an_unanswered_invitation_reminds_the_user_once(config: Config, store: Store) -> None:
+    interview_id, _ = invited(store)
+    outgoing = Outgoing()
+    followups(config, store, outgoing, ARRIVED + timedelta(hours=23)).propose(FollowUpReport())
+    assert outgoing.mails == []  # not yet
+    report = FollowUpReport()
+    followups(config, store, outgoing, DUE).propose(report)
+    [(recipients, reminder)] = outgoing.mails
+    assert recipients == [CAROL]  # the approver, never Bob
+    assert reminder["X-Afterview"] == "approval" and reminder["Auto-Submitted"]
+    assert "answer the interview invitation from Lumen Labs" in str(reminder["Subject"])
+    body = reminder.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Subject:  Interview for the Data Engineer role" in body
+    assert "Arrived:  Mon 30 Nov 2026, 10:00 (CET)" in body
+    assert "Bob Interviewer <bob@lumen.example>" in body
+    assert report.proposed == ["reminded you to answer the invitation from Lumen Labs"]
+    # Later passes, and a restarted daemon, send nothing more.
+    followups(config, store, outgoing, DUE + timedelta(minutes=1)).propose(FollowUpReport())
+    followups(config, store, outgoing, DUE + timedelta(days=1)).propose(FollowUpReport())
+    assert len(outgoing.mails) == 1
+    assert "invitation_reminder" in FollowUpRecords(store).done_steps(interview_id)
+
+
+def test_a_reminder_that_did_not_go_out_is_retried_with_its_message_id(
+    config: Config, store: Store
+) -> None:
+    invited(store)
+    outgoing = Outgoing(down=True)
+    report = FollowUpReport()
+    followups(config, store, outgoing, DUE).propose(report)
+    assert outgoing.mails == [] and "not sent; will retry" in report.problems[0]
+    first_id = store.db.execute("SELECT message_id FROM reminder").fetchone()[0]
+    outgoing.down = False
+    followups(config, store, outgoing, DUE + timedelta(minutes=1)).propose(FollowUpReport())
+    followups(config, store, outgoing, DUE + timedelta(minutes=2)).propose(FollowUpReport())
+    [(_, reminder)] = outgoing.mails
+    assert reminder["Message-ID"].strip() == f"<{first_id}>"
+
+
+def test_a_reminder_already_in_the_inbox_is_not_sent_again(config: Config, store: Store) -> None:
+    """A crash after the reminder went out and before it was marked sent: the sync found it."""
+    interview_id, _ = invited(store)
+    records = FollowUpRecords(store)
+    sent_id = records.add_reminder(interview_id, "invitation_reminder", "r1@example.test", DUE)
+    assert sent_id == "r1@example.test"
+    with store.transaction() as db:
+        inbox = store.new_thread(db, "[afterview] Reminder", "reminder", None)
+        store.add_message(
+            db, message(sent_id, inbox, DUE, sender=CAROL, from_me=True, automatic=True)
+        )
+    outgoing = Outgoing()
+    followups(config, store, outgoing, DUE + timedelta(minutes=1)).propose(FollowUpReport())
+    assert outgoing.mails == []
+    assert "invitation_reminder" in records.done_steps(interview_id)
+    assert records.add_reminder(interview_id, "invitation_reminder", "r2@x", DUE) is None
+
+
+def test_no_reminder_once_the_user_answered(config: Config, store: Store) -> None:
+    _, thread = invited(store)
+    with store.transaction() as db:
+        answer = message("ans@example.test", thread, ARRIVED + timedelta(hours=3),
+                         sender=CAROL, from_me=True)  # fmt: skip
+        store.add_message(db, answer)
+    outgoing = Outgoing()
+    followups(config, store, outgoing, DUE).propose(FollowUpReport())
+    assert outgoing.mails == []
+
+
+def test_a_dry_run_reminds_nobody_and_records_nothing(config: Config, store: Store) -> None:
+    interview_id, _ = invited(store)
+    outgoing, report = Outgoing(), FollowUpReport()
+    followups(config, store, outgoing, DUE, dry_run=True).propose(report)
+    assert outgoing.mails == []
+    assert report.proposed == ["would remind you to answer the invitation from Lumen Labs"]
+    assert store.db.execute("SELECT COUNT(*) FROM reminder").fetchone()[0] == 0
+    assert FollowUpRecords(store).done_steps(interview_id) == {}
+
+
+def test_the_thread_s_decision_date_reaches_the_plan(config: Config, store: Store) -> None:
+    interview_id, thread = invited(store)
+    found = followups(config, store, Outgoing(), DUE)
+    interview = store.interview(interview_id)
+    assert interview is not None
+    assert found._facts(interview).decision_by is None
+    with store.transaction() as db:
+        store.set_thread_decision(db, thread, date(2026, 12, 11))
+    assert found._facts(interview).decision_by == date(2026, 12, 11)
+
+
+def test_a_note_left_unknown_by_a_crash_before_the_question_is_asked_about(
+    config: Config, store: Store
+) -> None:
+    """The entry became `unknown` and the process died before asking: the next pass asks,
+    once."""
+    interview_id, _ = invited(store)
+    records = FollowUpRecords(store, lambda: DUE)
+    draft_id = records.add_draft(
+        interview_id=interview_id, step="thank_you", recipients=(Person("Bob", BOB),),
+        subject="Thank you", body="Thanks!\n", message_id="n1@example.test", in_reply_to=None,
+        references=(), sender=CAROL, message=b"Subject: Thank you\r\n\r\nThanks!\r\n", at=DUE,
+    )  # fmt: skip
+    assert draft_id is not None
+    records.request_approval(draft_id, "digest", "req@example.test", DUE + timedelta(days=3), DUE)
+    assert records.use_token("digest", draft_id, State.APPROVED, DUE)
+    [entry] = records.entries([State.APPROVED])
+    assert records.move(entry.id, State.APPROVED, State.SENDING, phase=Phase.DATA)
+    assert records.move(entry.id, State.SENDING, State.UNKNOWN, detail="interrupted")
+    outgoing = Outgoing()
+    followups(config, store, outgoing, DUE + timedelta(minutes=5)).send_approved(FollowUpReport())
+    followups(config, store, outgoing, DUE + timedelta(hours=1)).send_approved(FollowUpReport())
+    [(recipients, ask)] = outgoing.mails
+    assert recipients == [CAROL]
+    assert "RESEND" in ask.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert records.open_request(draft_id)
