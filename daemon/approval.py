@@ -119,6 +119,8 @@ class Reply:
     own_mail: bool  # afterview's loop header is on it
     auth_results: tuple[str, ...]  # Authentication-Results values, topmost first
     command: Command
+    references: tuple[str, ...] = ()  # In-Reply-To and References, without brackets
+    text: str = ""  # the reply's text, quotes included (read with `own_text`)
 
 
 def read_reply(raw: bytes) -> Reply:
@@ -134,6 +136,7 @@ def read_reply(raw: bytes) -> Reply:
         if address
     )
     subject = decode_words(message.get("Subject") or "")[:1000]
+    text = _reply_text(message)
     return Reply(
         message_id=_first_id(message.get("Message-ID") or ""),
         digest=hashlib.sha256(raw).hexdigest(),
@@ -143,8 +146,20 @@ def read_reply(raw: bytes) -> Reply:
         automatic=automatic_reason(message, senders, subject),
         own_mail=message.get(LOOP_HEADER) is not None,
         auth_results=tuple(str(v) for v in message.get_all("Authentication-Results") or []),
-        command=parse_command(_reply_text(message)),
+        command=parse_command(text),
+        references=tuple(
+            dict.fromkeys(
+                found
+                for name in ("In-Reply-To", "References")
+                for value in message.get_all(name) or []
+                for found in re.findall(r"<([^<>\s]{1,500})>", str(value))
+            )
+        )[:MAX_REFERENCES],
+        text=text,
     )
+
+
+MAX_REFERENCES = 100
 
 
 def _first_id(text: str) -> str:
@@ -313,6 +328,24 @@ def find_approval(reply: Reply, lookup: Iterable[PendingApproval]) -> PendingApp
     return None
 
 
+def sender_refused(
+    reply: Reply, *, approvers: Iterable[str], trusted_authserv_id: str | None
+) -> str | None:
+    """Why the reply cannot speak for the user whoever it answers, or None: the rules on
+    who sent it and how (one approver, a person, not afterview's own mail, authenticated)."""
+    allowed = {a.lower() for a in approvers}
+    if reply.own_mail:
+        return "afterview's own mail came back"
+    if len(reply.senders) != 1:
+        return f"the reply has {len(reply.senders)} From addresses, not one"
+    sender = reply.senders[0]
+    if sender not in allowed:
+        return f"{sender} is not an approver"
+    if reply.automatic is not None:
+        return f"an automatic reply ({reply.automatic})"
+    return authentication_failure(reply.auth_results, trusted_authserv_id, sender)
+
+
 def check(
     reply: Reply,
     approval: PendingApproval | None,
@@ -322,19 +355,9 @@ def check(
     now: datetime,
 ) -> Verdict:
     """Every rule, in order; the first that fails names the reason."""
-    allowed = {a.lower() for a in approvers}
-    if reply.own_mail:
-        return Verdict(False, "afterview's own mail came back")
-    if len(reply.senders) != 1:
-        return Verdict(False, f"the reply has {len(reply.senders)} From addresses, not one")
-    sender = reply.senders[0]
-    if sender not in allowed:
-        return Verdict(False, f"{sender} is not an approver")
-    if reply.automatic is not None:
-        return Verdict(False, f"an automatic reply ({reply.automatic})")
-    authentication = authentication_failure(reply.auth_results, trusted_authserv_id, sender)
-    if authentication is not None:
-        return Verdict(False, authentication)
+    refused = sender_refused(reply, approvers=approvers, trusted_authserv_id=trusted_authserv_id)
+    if refused is not None:
+        return Verdict(False, refused)
     if approval is None:
         return Verdict(False, "no live approval token in the reply")
     if approval.used:

@@ -130,6 +130,9 @@ class FollowUpPolicy:
     templates_dir: Path | None
 
 
+DEFAULT_LABEL: str | None = "Follow up"  # the Gmail label of quiet threads
+
+
 @dataclass(frozen=True, kw_only=True)
 class QuietPolicy:
     quiet_after: Duration
@@ -137,6 +140,8 @@ class QuietPolicy:
     keyword: str
     flag: bool
     track_keyword: str | None
+    label: str | None = DEFAULT_LABEL  # on Gmail, a label set beside the keyword
+    mute: tuple[str, ...] = ()  # senders (addresses or domains) whose threads are never quiet
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -437,6 +442,8 @@ class _Loader:
             keyword=s.value("keyword", "$FollowUp", _keyword, "an IMAP keyword like $FollowUp"),
             flag=s.boolean("flag", False),
             track_keyword=s.value("track_keyword", None, _keyword, "an IMAP keyword like $Job"),
+            label=s.value("label", DEFAULT_LABEL, _label, "a Gmail label like 'Follow up'"),
+            mute=s.value("mute", (), _senders, "a list of addresses or domains"),
         )
         s.finish()
         return policy
@@ -661,6 +668,28 @@ def _keyword(found: Value) -> str:
     if not isinstance(value, str) or not re.match(r"^\\?[A-Za-z0-9$_.-]+$", value):
         raise Invalid()
     return value
+
+
+def _label(found: Value) -> str | None:
+    value = _scalar(found)
+    if value is None or value is False:
+        return None  # `label: false`: no label
+    if not isinstance(value, str) or not value.strip() or any(c in value for c in '"\\\r\n'):
+        raise Invalid()
+    return value.strip()
+
+
+def _senders(found: Value) -> tuple[str, ...]:
+    if not isinstance(found, Sequence):
+        raise Invalid()
+    senders = []
+    for item in found.items:
+        value = _scalar(item)
+        text = value.strip().lower().lstrip("@") if isinstance(value, str) else ""
+        if not re.match(r"^(?:[^@\s]+@)?[a-z0-9-]+(?:\.[a-z0-9-]+)+$", text):
+            raise Invalid(f"{describe(item)} is neither an address nor a domain")
+        senders.append(text)
+    return tuple(senders)
 
 
 def _weekdays(found: Value) -> tuple[int, ...]:

@@ -24,6 +24,7 @@ from daemon import approval, outbox
 from daemon.approval import Action
 from daemon.config import Config
 from daemon.detect.people import is_robot
+from daemon.digest import mute_requests
 from daemon.drafts import (
     Draft,
     DraftInput,
@@ -42,6 +43,7 @@ from daemon.outbox import OutboxEntry, State
 from daemon.plan import StepKind, ThreadFacts, plan
 from daemon.store import Store
 from daemon.store.followup import FollowUpRecords, StoredDraft
+from daemon.store.quiet import QuietRecords
 
 log = logging.getLogger(__name__)
 LOOP_VALUE = "approval"
@@ -83,6 +85,7 @@ class FollowUps:
         self.config = config
         self.store = store
         self.records = FollowUpRecords(store, now)
+        self.quiet = QuietRecords(store, now)
         self.now = now
         self.sent = sent
         self.dry_run = dry_run
@@ -100,6 +103,8 @@ class FollowUps:
         for interview in self.store.interviews():
             if interview.id is None or interview.status is Status.CANCELLED:
                 continue
+            if interview.thread_id is not None and self.quiet.is_muted(interview.thread_id):
+                continue  # the user said MUTE for this thread
             facts = self._facts(interview)
             found = plan(interview, facts, self.config.followup, self.config.account.timezone, now)
             for step in found.due():
@@ -191,7 +196,7 @@ class FollowUps:
         self.records.request_approval(draft_id, token.digest, request_id, expires, self.now())
         text = approval.request_text(
             token=token.value,
-            what=f"{_step_title(stored.step)} to {_names(stored.recipients)}",
+            what=f"{step_title(stored.step)} to {_names(stored.recipients)}",
             why=why,
             recipients=[_shown(p) for p in stored.recipients if p.email],
             note_subject=stored.subject,
@@ -211,6 +216,9 @@ class FollowUps:
         key = reply.message_id or reply.digest
         if self.records.reply_handled(key, reply.digest):
             return  # the same message acts at most once (also its copy in Sent)
+        if self.quiet.is_digest(reply.references):
+            self._digest_reply(reply, key, report)
+            return
         pending = approval.find_approval(reply, self.records.pending_approvals())
         verdict = approval.check(
             reply,
@@ -231,6 +239,33 @@ class FollowUps:
                 self._notice(verdict.reason, pending.draft_id if pending else None)
             return
         self._act(reply.command, verdict.approval, report)
+
+    def _digest_reply(self, reply: approval.Reply, key: str, report: FollowUpReport) -> None:
+        """A reply to the digest: `MUTE 12` lines at its top silence those threads. The
+        sender rules of approvals hold; no token is needed, as nothing is sent to anyone."""
+        refused = approval.sender_refused(
+            reply,
+            approvers=self.config.approval.approvers,
+            trusted_authserv_id=self.config.approval.trusted_authserv_id,
+        )
+        numbers = mute_requests(reply.text) if refused is None else ()
+        verdict = refused or ("accepted" if numbers else "no MUTE line at the top of the reply")
+        if not self.records.mark_reply(key, reply.digest, verdict, self.now()):
+            return
+        report.replies.append(f"digest reply: {verdict}")
+        if refused is not None:
+            log.info("digest reply not acted on: %s", refused)
+            return
+        if not numbers:
+            self._notice("to stop tracking a thread, reply with a line like MUTE 12", None)
+            return
+        muted = [n for n in numbers if self.quiet.mute(n)]
+        for number in muted:
+            report.replies.append(f"muted thread {number}")
+        if muted and not self.dry_run:
+            listed = ", ".join(f"#{n}" for n in muted)
+            self._to_user(f"[afterview] Muted {listed}",
+                          f"afterview will not track {listed} any more.\n")  # fmt: skip
 
     def _act(
         self, command: approval.Command, pending: approval.PendingApproval, report: FollowUpReport
@@ -266,6 +301,14 @@ class FollowUps:
             )
         elif action is Action.NOTES:
             self._redraft(draft, command.text, report)
+        elif action is Action.MUTE:  # this note is skipped, and its thread silenced for good
+            entry = self.records.entry_of(draft.id)
+            current = entry.state if entry is not None else State.AWAITING_APPROVAL
+            if self.records.use_token(digest, draft.id, State.SKIPPED, now, current=current):
+                interview = self.store.interview(draft.interview_id)
+                if interview is not None and interview.thread_id is not None:
+                    self.quiet.mute(interview.thread_id)
+                    report.replies.append(f"muted thread {interview.thread_id}")
         elif action is Action.RESEND:
             entry = self.records.entry_of(draft.id)
             if entry is None or entry.state not in (State.UNKNOWN, State.FAILED):
@@ -395,7 +438,16 @@ class FollowUps:
 
     # Mail to the user ----------------------------------------------------------------------
 
-    def _to_user(self, subject: str, body: str, *, message_id: str | None = None) -> bool:
+    def tell_user(
+        self, subject: str, body: str, *, html: str | None = None, message_id: str | None = None
+    ) -> bool:
+        """Mail to the user (the approvers) only, with afterview's loop header; True once the
+        server took it (or in a dry run, which sends nothing)."""
+        return self._to_user(subject, body, html=html, message_id=message_id)
+
+    def _to_user(
+        self, subject: str, body: str, *, html: str | None = None, message_id: str | None = None
+    ) -> bool:
         if self.dry_run:
             return True
         message = EmailMessage(policy=SMTP)
@@ -407,6 +459,8 @@ class FollowUps:
         message[approval.LOOP_HEADER] = LOOP_VALUE
         message["Auto-Submitted"] = "auto-generated"
         message.set_content(body, charset="utf-8", cte="quoted-printable")
+        if html is not None:
+            message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
         result = self._smtp(
             self.config.account.email, list(self.config.approval.approvers), message.as_bytes()
         )
@@ -520,7 +574,7 @@ def _shown(person: Person) -> str:
     return formataddr((person.name or "", person.email or ""))
 
 
-def _step_title(step: str) -> str:
+def step_title(step: str) -> str:
     return {
         "thank_you": "Thank-you note",
         "check_in": "Check-in",

@@ -214,3 +214,42 @@ def _same_person(first: Person, second: Person) -> bool:
     if first.email and second.email:
         return first.email.lower() == second.email.lower()
     return bool(first.name and second.name and first.name.lower() == second.name.lower())
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """What a calendar gave for one event occurrence at its last read."""
+
+    key: str  # the sighting source: "calendar:<source>|<uid>|<recurrence-id>"
+    href: str | None  # the CalDAV object URL
+    start: datetime | None  # the detector's start, when it read one
+
+
+def removed_events(
+    before: Sequence[CalendarEntry],
+    now_present: Iterable[str],
+    changed_hrefs: Sequence[str] | None,
+    now: datetime,
+    window_end: datetime | None,
+) -> list[CalendarEntry]:
+    """The events a calendar no longer holds that were still to come: deleted by the user or
+    the organiser, since an event that merely ended stays where it was.
+
+    `changed_hrefs` is None after a full read (what is missing is gone), else the objects a
+    partial CalDAV read re-read (only their missing events are gone). A full read that comes
+    back empty removes nothing: an ICS feed that briefly serves an empty calendar must not
+    cancel every interview in it. An event that started past the window's end may have moved
+    out of it, not away; so do events with no known start: neither counts."""
+    present = set(now_present)
+    if changed_hrefs is None and not present:
+        return []
+    looked_at = None if changed_hrefs is None else set(changed_hrefs)
+    return [
+        entry
+        for entry in before
+        if entry.key not in present
+        and (looked_at is None or entry.href in looked_at)
+        and entry.start is not None
+        and entry.start > now
+        and (window_end is None or entry.start < window_end)
+    ]

@@ -25,7 +25,7 @@ from daemon.mail.imap import MAX_BODY_BYTES, FetchedHeaders, FolderStatus, Mailb
 from daemon.model import Detection, Kind
 from daemon.store import Cursor, Store, StoredMessage
 from daemon.store.mail import MAX_LOOKUP
-from daemon.triage import is_approval_reply, triage
+from daemon.triage import about_a_job, is_approval_reply, triage
 
 log = logging.getLogger(__name__)
 BATCH = 250
@@ -308,6 +308,7 @@ class MailSync:
                 kind=detection.kind.value if detection else None,
                 note=(detection.error or "") if detection else "",
                 references=envelope.references,
+                list_mail=envelope.mailing_list,
             ),
         )
         state.added(envelope, item.gm_msgid, row, thread_id)
@@ -321,6 +322,9 @@ class MailSync:
         decided = detection.decision_by if detection is not None and not from_me else None
         if decided is not None and self.store.is_job_thread(thread_id):
             self.store.set_thread_decision(db, thread_id, decided)
+        if about_a_job(envelope):
+            self.store.mark_job_thread(db, thread_id)
+            state.job_threads.add(thread_id)
         if detection is not None and detection.kind is not Kind.NONE:
             self.store.mark_job_thread(db, thread_id)
             sighting = Sighting(

@@ -170,13 +170,38 @@ class Triage:
     reason: str
 
 
+DIGEST_ID_PREFIX = "afterview.digest."  # the digest's Message-ID starts so
+
+
 def is_approval_reply(envelope: Envelope) -> bool:
-    """A reply to one of afterview's approval requests (it names the request or its tag)."""
+    """A reply to one of afterview's approval requests or digests (it names the request, the
+    digest or the request's tag): the follow-up engine reads it."""
     if envelope.own_marker:
         return False
-    if any(ref.startswith("afterview.approve.") for ref in envelope.references):
+    if any(ref.startswith(("afterview.approve.", DIGEST_ID_PREFIX)) for ref in envelope.references):
         return True
     return "[av:" in envelope.subject
+
+
+# Subjects that put a conversation about a job application on the user's list (its quiet
+# rules, the digest): stronger words than the ones worth reading a mail for.
+_JOB_THREAD = Pattern(
+    r"\binterview|\bapplica|\bapplied\b|\brecruit|\bhiring\b|\bjob\b|\brole\b|"
+    r"\bposition\b|\bcandida|\boffer letter|\bbewerb|\bstelle\b|\bcandidature|"
+    r"\bentretien|\bentrevista|\bcandidatura|\bpuesto\b|\bvacante\b",
+    re.IGNORECASE,
+)
+
+
+def about_a_job(envelope: Envelope) -> bool:
+    """A person's mail (or the user's) about a job application: its thread is tracked.
+    Automatic and list mail never makes a thread one: a job alert is no conversation."""
+    if envelope.automatic or envelope.mailing_list or envelope.own_marker:
+        return False
+    senders = [envelope.sender, *envelope.reply_to]
+    if any(s is not None and is_ats_domain(s.email.rsplit("@", 1)[-1]) for s in senders):
+        return True
+    return bool(_JOB_THREAD.search(envelope.subject))
 
 
 def triage(envelope: Envelope, *, from_me: bool, in_job_thread: bool) -> Triage:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,3 +22,10 @@ def afterview(*args: str, env: dict[str, str] | None = None) -> subprocess.Compl
         timeout=120,
         check=False,
     )
+
+
+def run_once(config_file: Path, now: datetime) -> str:
+    """`afterview run --once --now NOW`, which must succeed; its log (stderr)."""
+    result = afterview("--config", str(config_file), "run", "--once", "--now", now.isoformat())
+    assert result.returncode == 0, result.stderr
+    return result.stderr

@@ -48,6 +48,31 @@ class FollowUpRecords:
         ).fetchall()
         return [_draft(row) for row in rows]
 
+    def awaiting_answer(self) -> list[tuple[StoredDraft, datetime | None, datetime]]:
+        """Drafts waiting for the user's answer, with when the live request went out and
+        when it expires (for the digest)."""
+        rows = self.store.db.execute(
+            f"SELECT {_DRAFT_IN_JOIN}, approval.request_sent_at, "
+            "approval.expires_at FROM draft JOIN outbox ON outbox.draft_id = draft.id "
+            "JOIN approval ON approval.draft_id = draft.id AND approval.used_at IS NULL "
+            "AND approval.draft_version = draft.version WHERE outbox.state = ? ORDER BY draft.id",
+            (State.AWAITING_APPROVAL.value,),
+        ).fetchall()
+        return [
+            (_draft(row[:-2]), _moment(row[-2]), datetime.fromisoformat(str(row[-1])))
+            for row in rows
+        ]
+
+    def sent_notes(self, since: datetime | None) -> list[tuple[datetime, StoredDraft]]:
+        """The notes sent after `since` (all when None), oldest first."""
+        rows = self.store.db.execute(
+            f"SELECT outbox.sent_at, {_DRAFT_IN_JOIN} FROM outbox "
+            "JOIN draft ON draft.id = outbox.draft_id WHERE outbox.state = ? "
+            "AND outbox.sent_at IS NOT NULL AND outbox.sent_at > ? ORDER BY outbox.sent_at",
+            (State.SENT.value, _iso(since) if since else ""),
+        ).fetchall()
+        return [(datetime.fromisoformat(str(row[0])), _draft(row[1:])) for row in rows]
+
     def draft(self, draft_id: int) -> StoredDraft | None:
         row = self.store.db.execute(
             f"SELECT {_DRAFT_COLUMNS} FROM draft WHERE id = ?", (draft_id,)
@@ -394,6 +419,7 @@ _DRAFT_COLUMNS = (
     "id, interview_id, step, recipient_key, version, recipients, subject, body, notes, "
     "message_id, in_reply_to, refs, created_at"
 )
+_DRAFT_IN_JOIN = ", ".join(f"draft.{column.strip()}" for column in _DRAFT_COLUMNS.split(","))
 
 
 def _draft(row: tuple[object, ...]) -> StoredDraft:
@@ -433,6 +459,10 @@ def _entry(row: tuple[object, ...]) -> OutboxEntry:
 
 def _people(people: Iterable[Person]) -> str:
     return json.dumps([p.to_json() for p in people])
+
+
+def _moment(value: object) -> datetime | None:
+    return datetime.fromisoformat(str(value)) if value else None
 
 
 def _iso(moment: datetime) -> str:

@@ -184,8 +184,8 @@ class MailRecords(Connected):
     def add_message(self, db: sqlite3.Connection, message: StoredMessage) -> int:
         cursor = db.execute(
             "INSERT INTO message (message_id, gm_msgid, thread_id, date, sender, sender_name, "
-            "recipients, subject, from_me, automatic, kind, note) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "recipients, subject, from_me, automatic, kind, note, list_mail) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 message.message_id,
                 message.gm_msgid,
@@ -199,6 +199,7 @@ class MailRecords(Connected):
                 int(message.automatic),
                 message.kind,
                 message.note,
+                int(message.list_mail),
             ),
         )
         db.executemany(
@@ -336,3 +337,4 @@ class StoredMessage:
     kind: str | None
     note: str
     references: tuple[str, ...]
+    list_mail: bool = False  # List-Id or List-Unsubscribe: a list or a newsletter

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from daemon.interviews import Interview, Status
+from daemon.interviews import CalendarEntry, Interview, Status
 from daemon.model import Person
 from daemon.store.connection import Connected
 
@@ -81,7 +81,44 @@ class InterviewRecords(Connected):
             (source, interview_id, kind, at),
         )
 
+    def interview_seen_at(self, source: str) -> int | None:
+        """The interview a sighting source ("calendar:work|uid|") belongs to."""
+        row = self.db.execute(
+            "SELECT interview_id FROM interview_source WHERE source = ?", (source,)
+        ).fetchone()
+        return int(row[0]) if row else None
+
     # Calendars and health ------------------------------------------------------------------
+
+    def calendar_entries(self, source: str) -> list[CalendarEntry]:
+        rows = self.db.execute(
+            "SELECT key, href, start FROM calendar_entry WHERE source = ? ORDER BY key", (source,)
+        ).fetchall()
+        return [
+            CalendarEntry(key, href, datetime.fromisoformat(start) if start else None)
+            for key, href, start in rows
+        ]
+
+    def save_calendar_entries(
+        self,
+        db: sqlite3.Connection,
+        source: str,
+        entries: Sequence[CalendarEntry],
+        changed_hrefs: Sequence[str] | None,
+    ) -> None:
+        """What a read gave: all of the source's events (`changed_hrefs` None), or the events
+        of the objects a partial read re-read, which replace what those objects gave before."""
+        if changed_hrefs is None:
+            db.execute("DELETE FROM calendar_entry WHERE source = ?", (source,))
+        else:
+            db.executemany(
+                "DELETE FROM calendar_entry WHERE source = ? AND href = ?",
+                [(source, href) for href in changed_hrefs],
+            )
+        db.executemany(
+            "INSERT OR REPLACE INTO calendar_entry (source, key, href, start) VALUES (?, ?, ?, ?)",
+            [(source, e.key, e.href, e.start.isoformat() if e.start else None) for e in entries],
+        )
 
     def calendar_validators(self, source: str) -> dict[str, str]:
         row = self.db.execute(

@@ -217,6 +217,31 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX calendar_entry_by_href ON calendar_entry (source, href);
         """,
     ),
+    Migration(
+        "0008_quiet_threads_and_digests",
+        """
+        ALTER TABLE message ADD COLUMN list_mail INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE thread_mark (
+            message       INTEGER PRIMARY KEY REFERENCES message (id),
+            thread_id     INTEGER NOT NULL,
+            rule          TEXT NOT NULL,
+            since         TEXT NOT NULL,
+            folder        TEXT NOT NULL,
+            uid           INTEGER NOT NULL,
+            keyword       TEXT,
+            flagged_by_us INTEGER NOT NULL DEFAULT 0,
+            label         TEXT,
+            set_at        TEXT NOT NULL
+        );
+        CREATE TABLE digest (
+            id         INTEGER PRIMARY KEY,
+            day        TEXT NOT NULL UNIQUE,
+            message_id TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            sent_at    TEXT
+        );
+        """,
+    ),
 )
 
 

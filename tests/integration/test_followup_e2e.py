@@ -20,6 +20,7 @@ import imapclient
 import pytest
 
 from tests.cli import afterview
+from tests.cli import run_once as run
 from tests.harness import CertBundle, DovecotServer, SubmissionServer
 
 pytestmark = pytest.mark.integration
@@ -124,12 +125,6 @@ state_dir: {tmp_path / "state"}
 """)  # fmt: skip
     path.chmod(0o600)
     return path
-
-
-def run(config_file: Path, now: datetime) -> str:
-    result = afterview("--config", str(config_file), "run", "--once", "--now", now.isoformat())
-    assert result.returncode == 0, result.stderr
-    return result.stderr
 
 
 def test_invitation_to_approved_thank_you_delivered_exactly_once(

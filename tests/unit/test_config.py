@@ -1281,3 +1281,17 @@ def test_relative_password_command_runs_from_the_config_folder(
     monkeypatch.chdir("/")
     config = load(tmp_path, flow(imap=imap("", "password_command: [./pw.sh]")))
     assert config.imap.secret.reveal() == "relative-secret"
+
+
+def test_quiet_threads_mute_list_and_gmail_label(tmp_path: Path) -> None:
+    config = load(tmp_path, flow(quiet="{mute: [recruiter@agency.example, '@spam.example'], "
+                                 "label: false}"))  # fmt: skip
+    assert config.quiet.mute == ("recruiter@agency.example", "spam.example")
+    assert config.quiet.label is None
+    assert load(tmp_path, flow()).quiet.label == "Follow up"
+
+
+def test_a_mute_entry_that_is_neither_address_nor_domain_is_named(tmp_path: Path) -> None:
+    lines = problems(tmp_path, flow(quiet="{mute: [agency.example, 'not a domain']}"))
+    assert len(lines) == 1, lines
+    assert "quiet.mute" in lines[0] and "'not a domain'" in lines[0], lines

@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from daemon.interviews import Interview, Sighting, Status, merge
+from daemon.interviews import (
+    CalendarEntry,
+    Interview,
+    Sighting,
+    Status,
+    merge,
+    removed_events,
+)
 from daemon.model import Detection, Kind, Person
 
 START = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)
@@ -114,3 +121,33 @@ def test_the_same_message_twice_is_unchanged() -> None:
     first = saved(merge([], seen(Kind.SCHEDULED)).interview)  # type: ignore[union-attr]
     change = merge([first], seen(Kind.SCHEDULED))
     assert change is not None and change.what == "unchanged"
+
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+WINDOW_END = NOW + timedelta(days=365)
+
+
+def _entry(key: str, days: float | None, href: str | None = None) -> CalendarEntry:
+    return CalendarEntry(key, href, None if days is None else NOW + timedelta(days=days))
+
+
+def test_an_upcoming_event_missing_from_a_full_read_was_removed() -> None:
+    before = [_entry("a", 3), _entry("b", 5), _entry("c", -2), _entry("d", None)]
+    gone = removed_events(before, ["b", "x"], None, NOW, WINDOW_END)
+    # "c" is over (it left the window's past end), "d" has no known time: neither counts.
+    assert [entry.key for entry in gone] == ["a"]
+
+
+def test_an_empty_full_read_removes_nothing() -> None:
+    # An ICS feed that serves an empty calendar once must not cancel everything in it.
+    assert removed_events([_entry("a", 3)], [], None, NOW, WINDOW_END) == []
+
+
+def test_a_partial_read_removes_only_what_its_re_read_objects_no_longer_hold() -> None:
+    before = [_entry("a", 3, "/cal/a.ics"), _entry("b", 4, "/cal/b.ics")]
+    gone = removed_events(before, [], ["/cal/a.ics"], NOW, WINDOW_END)
+    assert [entry.key for entry in gone] == ["a"]
+
+
+def test_an_event_past_the_window_s_end_may_have_moved_out_of_it() -> None:
+    assert removed_events([_entry("a", 400)], ["b"], None, NOW, WINDOW_END) == []
