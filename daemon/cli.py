@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
-from daemon import __version__, calendars, logs
+from daemon import __version__, calendars, logs, service
 from daemon import status as status_report
 from daemon.config import CalendarSource, Config, ConfigError, default_config_path, load_config
 from daemon.detect import classify_calendar, classify_email
@@ -27,6 +27,7 @@ from daemon.logs import MaskingFormatter
 from daemon.mail import imap, smtp
 from daemon.model import Detection, Kind
 from daemon.store import Store
+from daemon.tracking import preview
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,18 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="the JSON document")
     _add_now(status, "what counts as upcoming (default: now)")
     status.set_defaults(handler=show_status)
+    digest = commands.add_parser(
+        "digest",
+        help="print the daily digest as it would go out now",
+        description="Print the digest email (upcoming interviews, drafts waiting for you, "
+        "quiet threads, notes sent) from the state, without sending it: the daemon sends it "
+        "at digest.at.",
+    )
+    digest.add_argument("--preview", action="store_true", required=True,
+                        help="print it; nothing is sent")  # fmt: skip
+    digest.add_argument("--html", action="store_true", help="print the HTML part, not the text")
+    _add_now(digest, "the moment the digest is for (default: now)")
+    digest.set_defaults(handler=preview_digest)
     return parser
 
 
@@ -157,12 +170,19 @@ def config_path(args: argparse.Namespace) -> Path:
     return args.config if args.config is not None else default_config_path()
 
 
-def load(args: argparse.Namespace, formatter: MaskingFormatter) -> Config | None:
-    """Load the config for a command; print its problems and return None when invalid."""
+def load(
+    args: argparse.Namespace, formatter: MaskingFormatter, *, reloading: bool = False
+) -> Config | None:
+    """Load the config for a command; print its problems and return None when invalid.
+    `reloading` (SIGHUP in the daemon): the problems go to the log instead."""
     path = config_path(args)
     try:
         config = load_config(path)
     except ConfigError as exc:
+        if reloading:
+            for line in exc.lines():
+                log.error("%s", line)
+            return None
         for line in exc.lines():
             print(formatter.mask(line), file=sys.stderr)
         count = len(exc.problems)
@@ -305,21 +325,29 @@ def _print_table(header: list[str], rows: list[list[str]]) -> None:
 def run_daemon(args: argparse.Namespace, formatter: MaskingFormatter) -> int:
     config = load(args, formatter)
     if config is None:
+        notifier = service.Notifier.from_environ()
+        notifier.send("STATUS=the config is not valid: see the log")
+        notifier.close()
         return 1
+    config = service.with_state_directory(config)
     now = (lambda: args.now) if args.now is not None else None
     try:
         with Store(config.state_dir) as store:
             known = {cursor.folder: cursor for cursor, _ in store.cursors()}
-            engine = Engine(
-                config,
-                store,
-                now=now,
-                dry_run=args.dry_run,
-                backfill=args.backfill,
-                reach_back=args.backfill is not None and bool(known),
-                on_secret=lambda secret: formatter.add_secrets([secret]),
-            )
+
+            def engine_for(config: Config, first: bool) -> Engine:
+                return Engine(
+                    config,
+                    store,
+                    now=now,
+                    dry_run=args.dry_run,
+                    backfill=args.backfill,
+                    reach_back=first and args.backfill is not None and bool(known),
+                    on_secret=lambda secret: formatter.add_secrets([secret]),
+                )
+
             if args.once:
+                engine = engine_for(config, True)
                 report = engine.run_once()
                 engine.close()
                 for line in report.interviews:
@@ -327,17 +355,24 @@ def run_daemon(args: argparse.Namespace, formatter: MaskingFormatter) -> int:
                 for error in report.errors:
                     print(formatter.mask(f"error: {error}"), file=sys.stderr)
                 return 1 if report.errors else 0
-            engine.run()
+            reload = partial(_reload_config, args, formatter)
+            return service.Service(config, engine_for, reload).serve()
     except AfterviewError as exc:
         print(formatter.mask(f"afterview: {exc}"), file=sys.stderr)
         return 1
-    return 0
+
+
+def _reload_config(args: argparse.Namespace, formatter: MaskingFormatter) -> Config | None:
+    """SIGHUP: the config file read again; None, with each problem logged, when invalid."""
+    config = load(args, formatter, reloading=True)
+    return service.with_state_directory(config) if config is not None else None
 
 
 def show_status(args: argparse.Namespace, formatter: MaskingFormatter) -> int:
     config = load(args, formatter)
     if config is None:
         return 1
+    config = service.with_state_directory(config)  # as the service found it ($STATE_DIRECTORY)
     try:
         with Store(config.state_dir).open_read_only() as store:
             document = status_report.collect(store, args.now or datetime.now(UTC))
@@ -349,4 +384,25 @@ def show_status(args: argparse.Namespace, formatter: MaskingFormatter) -> int:
     else:
         for line in status_report.render(document):
             print(formatter.mask(line))
+    return 0
+
+
+def preview_digest(args: argparse.Namespace, formatter: MaskingFormatter) -> int:
+    config = load(args, formatter)
+    if config is None:
+        return 1
+    config = service.with_state_directory(config)
+    now = args.now or datetime.now(UTC)
+    try:
+        with Store(config.state_dir).open_read_only() as store:
+            found = preview(config, store, now)
+    except AfterviewError as exc:
+        print(formatter.mask(f"afterview: {exc}"), file=sys.stderr)
+        return 1
+    if found is None:
+        print("nothing to say: no digest would go out (digest.send_when_empty is off)")
+        return 0
+    print(formatter.mask(f"Subject: {found.subject}"))
+    print()
+    print(formatter.mask(found.html if args.html else found.text))
     return 0

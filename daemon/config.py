@@ -175,6 +175,10 @@ class Config:
     log_level: str
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
+    def my_addresses(self) -> frozenset[str]:
+        """The user's own addresses: the account's, and the IMAP login when it is one."""
+        return frozenset(a.lower() for a in (self.account.email, self.imap.username) if "@" in a)
+
     def secrets(self) -> tuple[str, ...]:
         """Every secret value the config holds, for the log formatter to mask."""
         forms = []

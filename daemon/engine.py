@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 import random
+import sqlite3
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import schedule
@@ -22,13 +23,22 @@ from daemon.config import Config
 from daemon.detect.classify import classify_calendar, classify_email
 from daemon.errors import AfterviewError, PermanentError, ServerUnavailable
 from daemon.followup import FollowUpReport, FollowUps, SentCopies
-from daemon.interviews import Sighting
+from daemon.interviews import CalendarEntry, Interview, Sighting, Status, removed_events
 from daemon.mail import imap, smtp
 from daemon.mail.idle import IdleWatcher
 from daemon.model import Detection, Kind
 from daemon.outbox import SEND_ID_HEADER
 from daemon.store import Store
-from daemon.sync import FolderReport, FolderRole, MailSync, WatchedFolder, apply_sighting
+from daemon.store.quiet import QuietRecords
+from daemon.sync import (
+    FolderReport,
+    FolderRole,
+    MailSync,
+    WatchedFolder,
+    apply_sighting,
+    describe,
+)
+from daemon.tracking import DailyDigest, QuietReport, QuietWatch
 
 log = logging.getLogger(__name__)
 CALENDAR_WINDOW_PAST = timedelta(days=30)
@@ -45,6 +55,8 @@ class PassReport:
     errors: list[str] = field(default_factory=list)
     approval_replies: list[bytes] = field(default_factory=list)
     followups: FollowUpReport = field(default_factory=FollowUpReport)
+    quiet: QuietReport = field(default_factory=QuietReport)
+    digest: str = ""
 
 
 @dataclass
@@ -83,9 +95,7 @@ class Engine:
         self.store = store
         self.now = now or (lambda: datetime.now(UTC))
         self.dry_run = dry_run
-        self.me = frozenset(
-            a.lower() for a in (config.account.email, config.imap.username) if "@" in a
-        )
+        self.me = config.my_addresses()
         backfill = config.sync.backfill if backfill is None else backfill
         self.mail = MailSync(
             store,
@@ -95,6 +105,7 @@ class Engine:
             backfill=None if backfill == timedelta(0) else backfill,
             dry_run=dry_run,
             reach_back=reach_back,
+            between_batches=self._between_batches,
         )
         self._mailbox: imap.Mailbox | None = None
         self._folders: list[WatchedFolder] | None = None  # looked up once per connection
@@ -110,6 +121,16 @@ class Engine:
             dry_run=dry_run,
             token=self._smtp_token,
         )
+        self.quiet = QuietWatch(
+            config,
+            self.me,
+            QuietRecords(store, self.now),
+            self._connected,
+            self._folder_names,
+            self.now,
+            dry_run=dry_run,
+        )
+        self.digest = DailyDigest(config, store, self.quiet, self.followups, self.now)
 
     # One pass ------------------------------------------------------------------------------
 
@@ -134,6 +155,31 @@ class Engine:
         report.followups = found
         for line in found.proposed + found.replies + found.sent + found.problems:
             log.info("follow-up: %s", line)
+        self.track(report)
+
+    def track(self, report: PassReport) -> None:
+        """Mark the quiet threads, and send the day's digest when it is due."""
+        if not self._due("quiet threads"):
+            return
+        try:
+            report.quiet = self.quiet.check()
+            if not self.dry_run:
+                report.digest = self.digest.send()
+        except AfterviewError as exc:
+            self._drop_mailbox()
+            self._failed("quiet threads", exc, report)
+            return
+        for problem in report.quiet.problems:
+            log.warning("%s", problem)
+        if report.digest.startswith("sent"):
+            log.info("digest %s", report.digest)
+        self._ok("quiet threads")
+
+    def _folder_names(self) -> list[str]:
+        """The watched folders, the inbox first: where a quiet thread's message is marked."""
+        if self._folders is None:
+            self._folders = self.mail.folders(self._connected())
+        return [folder.name for folder in self._folders]
 
     def sync_mail(self, report: PassReport | None = None) -> None:
         report = report if report is not None else PassReport()
@@ -204,20 +250,70 @@ class Engine:
         at = _iso(self.now())
         with self.store.transaction() as db:
             known = self.store.interviews()
+            entries = []
             for item in read.items:
                 detections = classify_calendar(
                     item.data, me=self.me, default_zone=self.config.account.timezone
                 )
+                key = f"calendar:{name}|{item.uid}|{item.recurrence_id or ''}"
                 for detection in detections:
                     if detection.error:
                         log.info("%s: event %s: %s", name, item.uid, detection.error)
-                    key = f"calendar:{name}|{item.uid}|{item.recurrence_id or ''}"
                     sequence = max(item.sequence, detection.sequence)
                     sighting = Sighting(detection, key, None, sequence)
                     line = apply_sighting(self.store, db, known, sighting, at)
                     if line:
                         report.interviews.append(line)
+                start = next((d.start for d in detections if d.start), None)
+                entries.append(CalendarEntry(key, item.href, start))
+            # A full read that comes back empty keeps what the source held before: a feed
+            # that serves an empty calendar once must not cancel every interview in it.
+            if not read.unchanged and (entries or read.changed_hrefs is not None):
+                self._take_removals(db, name, read, entries, known, report, at)
+                self.store.save_calendar_entries(db, name, entries, read.changed_hrefs)
             self.store.save_calendar_validators(db, name, read.validators, at)
+
+    def _take_removals(
+        self,
+        db: sqlite3.Connection,
+        name: str,
+        read: calendars.CalendarRead,
+        entries: list[CalendarEntry],
+        known: list[Interview],
+        report: PassReport,
+        at: str,
+    ) -> None:
+        """An interview only this calendar knew, whose event is gone before it took place,
+        is cancelled; one also seen in mail stays as the mail says (the user may have
+        deleted the event, not the employer the interview)."""
+        gone = removed_events(
+            self.store.calendar_entries(name),
+            [entry.key for entry in entries],
+            read.changed_hrefs,
+            self.now(),
+            _window_end(read.validators),
+        )
+        for entry in gone:
+            interview_id = self.store.interview_seen_at(entry.key)
+            if interview_id is None:
+                continue
+            at_index = next((k for k, i in enumerate(known) if i.id == interview_id), None)
+            if at_index is None or known[at_index].status is Status.CANCELLED:
+                continue
+            sources = {source for source, _, _ in self.store.interview_sources(interview_id)}
+            if any(not source.startswith(f"calendar:{name}|") for source in sources):
+                log.info("%s: the event of interview %d was removed; it stays, as seen elsewhere",
+                         name, interview_id)  # fmt: skip
+                continue
+            # That very record, not a merge by UID: a recurring event's occurrences share one.
+            cancelled = replace(known[at_index], status=Status.CANCELLED)
+            self.store.save_interview(db, cancelled, at)
+            self.store.add_interview_source(db, f"{entry.key}#removed", interview_id,
+                                            Kind.CANCELLED.value, at)  # fmt: skip
+            known[at_index] = cancelled
+            line = f"interview {interview_id} cancelled: {describe(cancelled)} (event removed)"
+            log.info("%s", line)
+            report.interviews.append(line)
 
     def _smtp_token(self) -> str | None:
         token = smtp.oauth2_token(self.config.smtp)
@@ -291,37 +387,99 @@ class Engine:
 
     # The loop ------------------------------------------------------------------------------
 
-    def run(self, on_ready: Callable[[], None] | None = None) -> None:
-        """Run until `stopping` is set: first a full pass, then jobs on their intervals."""
-        self.run_once()
-        if on_ready is not None:
-            on_ready()
-        jobs = schedule.Scheduler()
-        poll_seconds = max(1, int(self.config.sync.poll_interval.total_seconds()))
-        jobs.every(poll_seconds).seconds.do(self._mail_job)
-        calendar_seconds = max(1, int(self.config.sync.calendar_interval.total_seconds()))
-        jobs.every(calendar_seconds).seconds.do(self.sync_calendars)
-        jobs.every(FOLLOW_UP_SECONDS).seconds.do(self.follow_up)
+    activity = "starting"  # what the loop does now, in words (the service's STATUS line)
+    _on_tick: Callable[[], None] | None = None
+
+    def run(
+        self,
+        on_ready: Callable[[], None] | None = None,
+        on_tick: Callable[[], None] | None = None,
+        tick_seconds: float = 1.0,
+    ) -> None:
+        """Run until `stopping` is set: first a full pass, then jobs on their intervals.
+
+        `on_ready` is called once the first pass is done, whether the servers answered or not.
+        `on_tick` is called from this thread around every job and at least every
+        `tick_seconds` while waiting, so a watchdog fed there notices a stuck loop. A stop is
+        seen between two jobs (and between the steps of the first pass): the job in flight,
+        a send included, always finishes.
+        """
+        self._on_tick = on_tick
         watcher = None
-        if self.config.sync.idle:
-            watcher = IdleWatcher(
-                self.config.imap, self.config.imap.folders.inbox, self.wake, self.on_secret
-            )
-            watcher.start()
         try:
+            # The steps of `run_once`, with a chance to stop between them.
+            report = PassReport()
+            self._job("first sync: mail", lambda: self.sync_mail(report))
+            self._job("first sync: calendars", lambda: self.sync_calendars(report))
+            self._job("first sync: follow-ups", lambda: self.follow_up(report))
+            if self.stopping.is_set():
+                return
+            jobs = schedule.Scheduler()
+            poll_seconds = max(1, int(self.config.sync.poll_interval.total_seconds()))
+            jobs.every(poll_seconds).seconds.do(self._job, "syncing mail", self._mail_job)
+            calendar_seconds = max(1, int(self.config.sync.calendar_interval.total_seconds()))
+            jobs.every(calendar_seconds).seconds.do(
+                self._job, "refreshing calendars", self.sync_calendars
+            )
+            jobs.every(FOLLOW_UP_SECONDS).seconds.do(self._job, "following up", self.follow_up)
+            if self.config.sync.idle:
+                watcher = IdleWatcher(
+                    self.config.imap, self.config.imap.folders.inbox, self.wake, self.on_secret
+                )
+                watcher.start()
+            self.activity = _waiting_words(self.config, watcher is not None)
+            if on_ready is not None:
+                on_ready()
             while not self.stopping.is_set():
+                idle = watcher is not None and watcher.supported
+                self.activity = _waiting_words(self.config, idle)
+                self._tick()
                 jobs.run_pending()
                 if self.wake.is_set():
                     self.wake.clear()
                     self._mail_pending = True
-                if self._mail_pending:
-                    self._mail_job()
+                    # Only a live IDLE connection wakes us: the server answers again, so a
+                    # sync waiting out its backoff after an outage may go now.
+                    self._backoff.get("imap", Backoff()).not_before = 0.0
+                if self._mail_pending and self._due("imap") and not self.stopping.is_set():
+                    self._job("syncing mail", self._mail_job)
                 wait = jobs.idle_seconds
-                self.wake.wait(timeout=min(max(wait or 1.0, 0.05), 1.0))
+                self.wake.wait(timeout=min(max(wait or tick_seconds, 0.05), tick_seconds))
         finally:
             if watcher is not None:
                 watcher.stop()
             self.close()
+
+    def _job(self, activity: str, work: Callable[[], object]) -> None:
+        """One job, unless a stop was asked for; a bug in it is logged and the others go on."""
+        if self.stopping.is_set():
+            return
+        waiting, self.activity = self.activity, activity
+        self._tick()
+        try:
+            work()
+        except Exception:
+            log.exception("%s failed (a bug); the other jobs go on", activity)
+        finally:
+            self.activity = waiting
+            self._tick()
+
+    def _tick(self) -> None:
+        if self._on_tick is not None:
+            self._on_tick()
+
+    def _between_batches(self) -> bool:
+        """Between two batches of a long sync: the watchdog fed, and whether to stop."""
+        self._tick()
+        return self.stopping.is_set()
+
+    def waiting_for(self) -> list[tuple[str, str]]:
+        """The components whose last attempt failed, with that error: they wait for a retry."""
+        failing = {name for name, backoff in self._backoff.items() if backoff.failures}
+        if not failing:
+            return []
+        errors = {name: error for name, _, error, _ in self.store.component_status()}
+        return [(name, errors.get(name) or "failed") for name in sorted(failing)]
 
     def _mail_job(self) -> None:
         """Sync now, or as soon as the backoff after a failure allows (a wake-up is kept)."""
@@ -337,8 +495,31 @@ class Engine:
             self.follow_up(report)  # a SEND acts within seconds, not at the next minute
 
     def stop(self) -> None:
+        """Ask the loop to end after the job in flight; safe from any thread."""
         self.stopping.set()
         self.wake.set()
+
+
+def _waiting_words(config: Config, idle: bool) -> str:
+    if idle:
+        return f"watching {config.imap.folders.inbox} for new mail (IDLE)"
+    return f"checking for new mail every {_duration_words(config.sync.poll_interval)}"
+
+
+def _duration_words(span: timedelta) -> str:
+    seconds = int(span.total_seconds())
+    for unit, size in (("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def _window_end(validators: Mapping[str, str]) -> datetime | None:
+    """The end of the window a calendar read covered ("start/end" in its validators)."""
+    try:
+        return datetime.fromisoformat(validators["window"].split("/")[1])
+    except (KeyError, IndexError, ValueError):
+        return None
 
 
 def _iso(moment: datetime) -> str:

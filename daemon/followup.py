@@ -176,7 +176,7 @@ class FollowUps:
             thread_subject=subject,
             arrived=_local(invited_at, self.config) if invited_at else "unknown",
         )
-        if self._to_user(text.subject, text.body, message_id=message_id):
+        if self.tell_user(text.subject, text.body, message_id=message_id):
             self.records.reminder_sent(interview.id, step, self.now(), "sent")
             report.proposed.append(f"reminded you to answer the invitation from {company}")
         else:
@@ -203,7 +203,7 @@ class FollowUps:
             note_body=stored.body,
             expires=_local(expires, self.config),
         )
-        sent = self._to_user(text.subject, text.body, message_id=request_id)
+        sent = self.tell_user(text.subject, text.body, message_id=request_id)
         if sent:
             self.records.request_sent(token.digest, self.now())
         else:
@@ -264,7 +264,7 @@ class FollowUps:
             report.replies.append(f"muted thread {number}")
         if muted and not self.dry_run:
             listed = ", ".join(f"#{n}" for n in muted)
-            self._to_user(f"[afterview] Muted {listed}",
+            self.tell_user(f"[afterview] Muted {listed}",
                           f"afterview will not track {listed} any more.\n")  # fmt: skip
 
     def _act(
@@ -419,7 +419,7 @@ class FollowUps:
             f"Sent to {', '.join(entry.recipients)} at {at} ({detail}).\n\n"
             f"Subject: {sent['Subject']}\n\n{text}"
         )
-        self._to_user(f"[afterview] Sent: note to {', '.join(entry.recipients)}", body)
+        self.tell_user(f"[afterview] Sent: note to {', '.join(entry.recipients)}", body)
 
     def _notice(self, reason: str, draft_id: int | None) -> None:
         """Tell the user why a reply did nothing; at most one notice per NOTICE_EVERY."""
@@ -434,20 +434,22 @@ class FollowUps:
             "Reply to the approval request itself, with SEND, SKIP, SNOOZE 2d or NOTES ... "
             "on the first line.\n"
         )
-        self._to_user("[afterview] Your reply was not acted on", body)
+        self.tell_user("[afterview] Your reply was not acted on", body)
 
     # Mail to the user ----------------------------------------------------------------------
 
     def tell_user(
-        self, subject: str, body: str, *, html: str | None = None, message_id: str | None = None
+        self,
+        subject: str,
+        body: str,
+        *,
+        html: str | None = None,
+        message_id: str | None = None,
+        kind: str = LOOP_VALUE,
     ) -> bool:
-        """Mail to the user (the approvers) only, with afterview's loop header; True once the
-        server took it (or in a dry run, which sends nothing)."""
-        return self._to_user(subject, body, html=html, message_id=message_id)
-
-    def _to_user(
-        self, subject: str, body: str, *, html: str | None = None, message_id: str | None = None
-    ) -> bool:
+        """Mail to the user (the approvers) only, with afterview's loop header (`kind` its
+        value: "approval", "digest"); True once the server took it (or in a dry run, which
+        sends nothing)."""
         if self.dry_run:
             return True
         message = EmailMessage(policy=SMTP)
@@ -456,7 +458,7 @@ class FollowUps:
         message["Subject"] = one_line(subject)
         message["Date"] = format_datetime(self.now())
         message["Message-ID"] = f"<{message_id}>" if message_id else make_msgid(domain=self.domain)
-        message[approval.LOOP_HEADER] = LOOP_VALUE
+        message[approval.LOOP_HEADER] = kind
         message["Auto-Submitted"] = "auto-generated"
         message.set_content(body, charset="utf-8", cte="quoted-printable")
         if html is not None:

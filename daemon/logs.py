@@ -1,16 +1,18 @@
 """Logging set up once at the entry point: one line per event on stderr, secrets masked.
 
-Under systemd (JOURNAL_STREAM set) lines carry `<N>` priority prefixes instead of a time stamp,
-so journald stores the right level; elsewhere they start with the local time.
+When stderr is the journal (`$JOURNAL_STREAM` names its device and inode) lines carry `<N>`
+priority prefixes instead of a time stamp, so journald stores the right level; elsewhere they
+start with the local time.
 """
 
 from __future__ import annotations
 
 import base64
+import io
 import logging
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TextIO
 
 MASK = "********"
@@ -60,8 +62,9 @@ class MaskingFormatter(logging.Formatter):
 
 def setup(level: str = "info", stream: TextIO | None = None) -> MaskingFormatter:
     """Send all logging to `stream` (stderr) at `level`; returns the formatter to add secrets to."""
-    formatter = MaskingFormatter(journal=bool(os.environ.get("JOURNAL_STREAM")))
-    handler = logging.StreamHandler(stream or sys.stderr)
+    stream = stream or sys.stderr
+    formatter = MaskingFormatter(journal=writes_to_journal(stream))
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(formatter)
     root = logging.getLogger()
     for old in list(root.handlers):
@@ -70,6 +73,25 @@ def setup(level: str = "info", stream: TextIO | None = None) -> MaskingFormatter
     set_level(level)
     logging.captureWarnings(True)
     return formatter
+
+
+def writes_to_journal(stream: TextIO, environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether `stream` is the journal stream systemd connected. As systemd.exec(5) advises,
+    the device and inode in `$JOURNAL_STREAM` must be the stream's: a process started by a
+    service inherits the variable even when its stderr goes elsewhere. A stream without a
+    file descriptor cannot be checked, so there the variable alone decides."""
+    value = environ.get("JOURNAL_STREAM", "")
+    if not value:
+        return False
+    try:
+        info = os.fstat(stream.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return True
+    device, _, inode = value.partition(":")
+    try:
+        return (info.st_dev, info.st_ino) == (int(device), int(inode))
+    except ValueError:
+        return False
 
 
 def set_level(level: str) -> None:

@@ -73,6 +73,7 @@ class MailSync:
         backfill: timedelta | None,
         dry_run: bool = False,
         reach_back: bool = False,
+        between_batches: Callable[[], bool] = lambda: False,
     ) -> None:
         self.store = store
         self.me = me
@@ -81,6 +82,9 @@ class MailSync:
         self.backfill = backfill  # None: the whole folder
         self.dry_run = dry_run
         self.reach_back = reach_back  # read mail older than the first scan did, up to `backfill`
+        # Called after every batch (a long first scan keeps the service's watchdog fed); True
+        # stops the pass there: the stored cursor resumes it at the next one.
+        self.between_batches = between_batches
 
     def folders(self, mailbox: Mailbox) -> list[WatchedFolder]:
         config = mailbox.config.folders
@@ -153,6 +157,9 @@ class MailSync:
         interviews = self.store.interviews()
         last_uid = cursor.last_uid
         for start in range(0, len(uids), BATCH):
+            if start and self.between_batches():
+                log.info("%s: stopped after %d of %d messages", folder.name, start, len(uids))
+                return  # the cursor keeps no UIDNEXT: the next poll goes on from here
             batch = uids[start : start + BATCH]
             fetched = mailbox.fetch_headers(batch)
             envelopes = {f.uid: parse_headers(f.headers, f"{folder.name}/{f.uid}") for f in fetched}

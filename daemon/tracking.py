@@ -33,6 +33,7 @@ from daemon.model import Person
 from daemon.plan import Calendar
 from daemon.quiet import QuietState, mark_changes, quiet_threads
 from daemon.store import Store
+from daemon.store.followup import FollowUpRecords
 from daemon.store.quiet import QuietRecords, StoredMark
 from daemon.triage import DIGEST_ID_PREFIX
 
@@ -40,6 +41,10 @@ log = logging.getLogger(__name__)
 
 
 class Marker(Protocol):
+    """The mailbox, as the quiet check uses it."""
+
+    def keyword_uids(self, folder: str, keyword: str) -> list[int]: ...
+
     def mark(
         self,
         folder: str,
@@ -98,6 +103,8 @@ class QuietWatch:
             muted = self.records.mute_senders(policy.mute)
             if muted:
                 log.info("quiet threads: %d thread(s) muted by quiet.mute", muted)
+        if not self.dry_run and policy.track_keyword:
+            self._track_marked(policy.track_keyword, report)
         report.states = self.states()
         if self.dry_run:
             return report
@@ -147,6 +154,18 @@ class QuietWatch:
                 log.info("thread %d is quiet: %s", state.thread_id, state.reason)
         return report
 
+    def _track_marked(self, keyword: str, report: QuietReport) -> None:
+        """Threads the user marked with `quiet.track_keyword` are tracked from then on."""
+        for folder in self.folders():
+            try:
+                uids = self.marker().keyword_uids(folder, keyword)
+            except AfterviewError as exc:
+                report.problems.append(f"looking for {keyword} in {folder}: {exc}")
+                continue
+            added = self.records.track_threads_at(folder, uids)
+            if added:
+                log.info("quiet threads: %d thread(s) in %s tracked for %s", added, folder, keyword)
+
     def _warn_once(self, result: MarkResult, folder: str) -> None:
         if result.fell_back and not self._warned_fallback:
             self._warned_fallback = True
@@ -167,13 +186,15 @@ class DailyDigest:
         config: Config,
         store: Store,
         watch: QuietWatch,
-        followups: FollowUps,
+        followups: FollowUps | None,
         now: Callable[[], datetime],
     ) -> None:
+        """`followups` sends the digest; without it (a preview) it is only rendered."""
         self.config = config
         self.store = store
         self.watch = watch
         self.followups = followups
+        self.notes = followups.records if followups else FollowUpRecords(store, now)
         self.records = QuietRecords(store, now)
         self.now = now
         self.domain = config.account.email.rsplit("@", 1)[-1]
@@ -208,8 +229,8 @@ class DailyDigest:
         if digest is None:
             self.records.digest_sent(day)  # nothing to say today: no mail, and no retry
             return "nothing to say today"
-        if not self.followups.tell_user(
-            digest.subject, digest.text, html=digest.html, message_id=message_id
+        if self.followups is None or not self.followups.tell_user(
+            digest.subject, digest.text, html=digest.html, message_id=message_id, kind="digest"
         ):
             return "not sent; will retry"
         self.records.digest_sent(day)
@@ -217,7 +238,7 @@ class DailyDigest:
 
     def _data(self) -> DigestData:
         now = self.now()
-        records = self.followups.records
+        records = self.notes
         interviews = [
             UpcomingInterview(
                 i.start, i.end, i.company, i.role, i.interviewers, i.meeting_url, i.location
@@ -266,3 +287,15 @@ class DailyDigest:
 def _digest_id(local: datetime, domain: str) -> str:
     """The digest's Message-ID (without brackets): replies to it are recognised by it."""
     return f"{DIGEST_ID_PREFIX}{local.date().isoformat()}.{secrets.token_hex(8)}@{domain}"
+
+
+def preview(config: Config, store: Store, now: datetime) -> Digest | None:
+    """The digest as it would go out at `now`, read from the state; nothing is sent or marked."""
+    clock = lambda: now  # noqa: E731 - the one clock every part reads
+    watch = QuietWatch(config, config.my_addresses(), QuietRecords(store, clock), _no_marker,
+                       list, clock, dry_run=True)  # fmt: skip
+    return DailyDigest(config, store, watch, None, clock).render()
+
+
+def _no_marker() -> Marker:
+    raise AfterviewError("a preview marks nothing")

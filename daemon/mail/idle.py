@@ -65,7 +65,6 @@ class IdleWatcher:
                 client.select_folder(self.folder, readonly=True)
                 if failures:
                     log.info("IDLE connection back after %d failed attempts", failures)
-                    self.wake.set()  # catch up on whatever arrived meanwhile
                 failures = 0
                 self._idle(client)
             except (AfterviewError, OSError, IMAPClientError) as exc:
@@ -81,8 +80,14 @@ class IdleWatcher:
                     imap.discard(client)
 
     def _idle(self, client: imapclient.IMAPClient) -> None:
+        listening = False
         while not self._stop.is_set():
             client.idle()
+            if not listening:
+                # Listening now: one catch-up sync finds what arrived before (since the last
+                # sync, or while this connection was down); IDLE reports what comes after.
+                listening = True
+                self.wake.set()
             renew_at = time.monotonic() + RENEW_SECONDS
             empty_wakeups = 0
             try:

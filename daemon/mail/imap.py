@@ -254,6 +254,15 @@ class Mailbox:
         # "n:*" always matches the highest message, even below n.
         return sorted(uid for uid in found if uid > last_uid)
 
+    def keyword_uids(self, folder: str, keyword: str) -> list[int]:
+        """The UIDs in `folder` carrying `keyword` (the user's mark for a thread to track)."""
+        self.examine(folder)
+        try:
+            with self._errors(f"UID SEARCH KEYWORD in {folder}"):
+                return sorted(self.client.search(["KEYWORD", keyword]))
+        finally:
+            self.unselect()
+
     def uids_since(self, day: date | None) -> list[int]:
         with self._errors("UID SEARCH"):
             found = self.client.search(["SINCE", day] if day else ["ALL"])

@@ -106,6 +106,24 @@ class QuietRecords:
         with self.store.transaction() as db:
             db.execute("DELETE FROM thread_mark WHERE message = ?", (message,))
 
+    def track_threads_at(self, folder: str, uids: Iterable[int]) -> int:
+        """The threads of the messages at these UIDs (the user marked them with
+        `quiet.track_keyword`) are about a job from now on; how many were not before."""
+        wanted = list(uids)
+        if not wanted:
+            return 0
+        marks = ", ".join("?" * len(wanted))
+        with self.store.transaction() as db:
+            cursor = db.execute(
+                "UPDATE thread SET job = 1 WHERE job = 0 AND id IN (SELECT message.thread_id "
+                "FROM message_location AS location JOIN message ON message.id = location.message "
+                "JOIN folder_cursor AS cursor ON cursor.folder = location.folder "
+                "AND cursor.uidvalidity = location.uidvalidity "
+                f"WHERE location.folder = ? AND location.uid IN ({marks}))",
+                (folder, *wanted),
+            )
+        return cursor.rowcount
+
     # Muted threads -------------------------------------------------------------------------
 
     def mute(self, thread_id: int) -> bool:

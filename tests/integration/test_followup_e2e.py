@@ -121,6 +121,7 @@ imap: {{host: 127.0.0.1, port: {dovecot.imaps_port}, username: carol, password_f
         ca_file: {tls_certs.ca_pem}}}
 smtp: {{host: 127.0.0.1, port: {smtp_server.starttls_port}, security: starttls, username: carol,
         password_file: {secret}, ca_file: {tls_certs.ca_pem}}}
+digest: {{enabled: false}}
 state_dir: {tmp_path / "state"}
 """)  # fmt: skip
     path.chmod(0o600)

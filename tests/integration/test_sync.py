@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -390,31 +390,7 @@ def test_a_caldav_event_and_the_emailed_invite_for_it_are_one_interview(
     config_file: Path,
     radicale: RadicaleServer,
 ) -> None:
-    with DAVClient(
-        url=radicale.base_url, username=radicale.username, password=radicale.password
-    ) as client:
-        name = f"sync{time.monotonic_ns()}"
-        calendar = client.principal().make_calendar(name=name, cal_id=name)
-        headers = {"Content-Type": "text/calendar"}
-        client.put(f"{calendar.url}ivw.ics", event_text(method="PUBLISH"), headers)
-        other = event_text(
-            "cal-only@northwind.example",
-            method="PUBLISH",
-            start="20261211T100000Z",
-            end="20261211T110000Z",
-        )
-        client.put(f"{calendar.url}other.ics", other, headers)
-        url = str(calendar.url)
-    secret = config_file.parent / "dav.pw"
-    secret.write_text(radicale.password + "\n")
-    secret.chmod(0o600)
-    config_file.write_text(
-        config_file.read_text()
-        + f"""
-calendars:
-  - {{type: caldav, url: "{url}", username: {radicale.username}, password_file: {secret}}}
-"""
-    )
+    _interview_calendar(radicale, config_file)
     deliver(dovecot, invitation())
     result = afterview("--config", str(config_file), "run", "--once", "--now", NOW.isoformat())
     assert result.returncode == 0, result.stderr
@@ -477,6 +453,132 @@ def test_a_message_joining_two_threads_keeps_their_interview(
     # whichever new thread next takes the merged-away id.
     assert interview["thread_id"] == 1
     assert document["threads"]["total"] == 2  # A+B merged; the update started its own  # type: ignore[index]
+
+
+def test_a_decision_date_the_employer_names_is_kept_for_the_thread(
+    dovecot: DovecotServer, mailbox: imapclient.IMAPClient, config_file: Path
+) -> None:
+    invite_id = make_msgid(domain="northwind.example")
+    deliver(dovecot, invitation(message_id=invite_id))
+    deliver(
+        dovecot,
+        plain(
+            "Re: Interview: Platform Engineer - Northwind Analytics",
+            "Priya Raman <priya.raman@northwind.example>",
+            "Hi Carol,\n\nthank you for your time with the team. We'll be in touch by "
+            "Wednesday with next steps.\n\nPriya",
+            reply_to=invite_id,
+        ),
+    )
+    # The candidate's own promise in another thread is no employer's decision date.
+    deliver(
+        dovecot,
+        plain("Lunch", f"Carol Candidate <{ADDRESS}>", "I'll let you know by Monday."),
+    )
+    result = afterview("--config", str(config_file), "run", "--once", "--now", NOW.isoformat())
+    assert result.returncode == 0, result.stderr
+    config = load_config(config_file)
+    with Store(config.state_dir).open_read_only() as store:
+        [interview] = store.interviews()
+        assert interview.thread_id is not None
+        # Sent on Friday 20 November: "by Wednesday" is the 25th.
+        assert store.thread_decision(interview.thread_id) == date(2026, 11, 25)
+        assert store.db.execute(
+            "SELECT count(*) FROM thread WHERE decision_by IS NOT NULL"
+        ).fetchone() == (1,)
+
+
+def test_a_deleted_calendar_event_cancels_an_interview_only_that_calendar_knew(
+    dovecot: DovecotServer,
+    mailbox: imapclient.IMAPClient,
+    config_file: Path,
+    radicale: RadicaleServer,
+) -> None:
+    url = _interview_calendar(radicale, config_file)
+    deliver(dovecot, invitation())
+    run = ("--config", str(config_file), "run", "--once", "--now", NOW.isoformat())
+    assert afterview(*run).returncode == 0
+    with DAVClient(
+        url=radicale.base_url, username=radicale.username, password=radicale.password
+    ) as client:
+        client.delete(f"{url}ivw.ics")
+        client.delete(f"{url}other.ics")
+    result = afterview(*run)
+    assert result.returncode == 0, result.stderr
+    assert "cancelled" in result.stdout, result.stdout
+    interviews = status_json(config_file)["interviews"]
+    assert isinstance(interviews, dict)
+    # The emailed invitation still stands: the user may have deleted the event, not the
+    # employer the interview. The one only the calendar knew is called off.
+    [kept] = interviews["upcoming"]
+    assert kept["start"] == "2026-12-03T15:00:00+00:00" and kept["status"] == "scheduled"
+    statuses = {i["start"]: i["status"] for i in _all_interviews(interviews)}
+    assert statuses["2026-12-11T10:00:00+00:00"] == "cancelled"
+
+
+def test_an_ics_file_that_comes_back_empty_cancels_nothing(
+    mailbox: imapclient.IMAPClient, config_file: Path
+) -> None:
+    ics = config_file.parent / "work.ics"
+    first = event_text("a@northwind.example", method="PUBLISH")
+    second = event_text(
+        "b@northwind.example", method="PUBLISH", start="20261211T100000Z", end="20261211T110000Z"
+    )
+    body = second.split("BEGIN:VEVENT", 1)[1].rsplit("END:VCALENDAR", 1)[0]
+    ics.write_text(first.replace("END:VCALENDAR", "BEGIN:VEVENT" + body + "END:VCALENDAR"))
+    config_file.write_text(
+        config_file.read_text() + f"\ncalendars:\n  - {{type: ics_file, path: {ics}}}\n"
+    )
+    run = ("--config", str(config_file), "run", "--once", "--now", NOW.isoformat())
+    assert afterview(*run).returncode == 0
+    assert len(status_json(config_file)["interviews"]["upcoming"]) == 2  # type: ignore[index]
+    ics.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nEND:VCALENDAR\r\n")
+    assert afterview(*run).returncode == 0
+    assert len(status_json(config_file)["interviews"]["upcoming"]) == 2  # type: ignore[index]
+    ics.write_text(first)  # one of the two events deleted
+    result = afterview(*run)
+    assert result.returncode == 0, result.stderr
+    [left] = status_json(config_file)["interviews"]["upcoming"]  # type: ignore[index]
+    assert left["start"] == "2026-12-03T15:00:00+00:00"
+
+
+def _all_interviews(interviews: dict[str, object]) -> list[dict[str, object]]:
+    found: list[dict[str, object]] = []
+    for group in interviews.values():
+        if isinstance(group, list):
+            found += group
+    return found
+
+
+def _interview_calendar(radicale: RadicaleServer, config_file: Path) -> str:
+    """A new Radicale calendar holding the emailed interview's event (ivw.ics) and one only
+    the calendar knows (other.ics, 11 December), added to the config; its URL."""
+    headers = {"Content-Type": "text/calendar"}
+    with DAVClient(
+        url=radicale.base_url, username=radicale.username, password=radicale.password
+    ) as client:
+        name = f"cal{time.monotonic_ns()}"
+        calendar = client.principal().make_calendar(name=name, cal_id=name)
+        url = str(calendar.url)
+        client.put(f"{url}ivw.ics", event_text(method="PUBLISH"), headers)
+        other = event_text(
+            "cal-only@northwind.example",
+            method="PUBLISH",
+            start="20261211T100000Z",
+            end="20261211T110000Z",
+        )
+        client.put(f"{url}other.ics", other, headers)
+    secret = config_file.parent / "dav.pw"
+    secret.write_text(radicale.password + "\n")
+    secret.chmod(0o600)
+    config_file.write_text(
+        config_file.read_text()
+        + f"""
+calendars:
+  - {{type: caldav, url: "{url}", username: {radicale.username}, password_file: {secret}}}
+"""
+    )
+    return url
 
 
 def _interviews(config: Config) -> list[object]:
