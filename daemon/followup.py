@@ -48,6 +48,7 @@ from daemon.store.quiet import QuietRecords
 log = logging.getLogger(__name__)
 LOOP_VALUE = "approval"
 NOTICE_EVERY = timedelta(minutes=10)  # help and refusal notices are rate-limited
+COPY_RETRY_FOR = timedelta(days=7)  # a sent note's missing Sent copy is filed within a week
 
 
 @dataclass
@@ -369,6 +370,10 @@ class FollowUps:
         commit and the question, and the question is never lost."""
         for entry in self.records.entries([State.SENDING, State.UNKNOWN]):
             outbox.recover(entry, self.records, self.sent)
+        if not self.config.smtp.saves_sent_copy:
+            for entry in self.records.copies_missing(self.now() - COPY_RETRY_FOR):
+                if outbox.file_copy(entry, self.records, self.sent):
+                    report.sent.append(f"copy of {entry.send_id} filed in Sent")
         for entry in self.records.entries([State.UNKNOWN, State.FAILED]):
             draft_id = self.records.draft_of_entry(entry.id)
             if not self.records.open_request(draft_id):

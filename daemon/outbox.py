@@ -105,6 +105,10 @@ class OutboxStore(Protocol):
 
     def set_phase(self, entry_id: int, phase: Phase) -> None: ...
 
+    def copy_filed(self, entry_id: int) -> None:
+        """The sent note's copy is in the Sent folder (or the provider files it)."""
+        ...
+
 
 class Transport(Protocol):
     def send(self, entry: OutboxEntry, before_data: Callable[[], None]) -> SendResult: ...
@@ -159,8 +163,9 @@ def send_approved(
             try:
                 sent.append(entry.message)
             except Exception as exc:  # a failed APPEND never makes a sent message a failure
-                return Attempt(State.SENT, f"sent, but the copy to Sent failed: {exc}")
+                return Attempt(State.SENT, f"sent; the copy to Sent failed, retried later: {exc}")
             checkpoint("sent-copy-appended")
+        store.copy_filed(entry.id)
         return Attempt(State.SENT, result.detail)
     if result.outcome is Outcome.UNKNOWN:
         store.move(entry.id, State.SENDING, State.UNKNOWN, detail=result.detail, attempts=attempts)
@@ -193,5 +198,19 @@ def recover(entry: OutboxEntry, store: OutboxStore, sent: SentFolder) -> Attempt
         return Attempt(entry.state, "nothing to recover")
     if sent.holds(entry.send_id):
         store.move(entry.id, State.UNKNOWN, State.SENT, detail="found in Sent")
+        store.copy_filed(entry.id)
         return Attempt(State.SENT, "found in Sent")
     return Attempt(State.UNKNOWN, "maybe sent: ask the user (reply RESEND to send it again)")
+
+
+def file_copy(entry: OutboxEntry, store: OutboxStore, sent: SentFolder) -> bool:
+    """A sent note whose copy never reached Sent (a crash right after the send, or a failed
+    APPEND): filed now, once; True when it is there. The Sent folder is looked at first, so a
+    copy that made it before the crash is not filed twice."""
+    try:
+        if not sent.holds(entry.send_id):
+            sent.append(entry.message)
+    except Exception:  # the next pass tries again
+        return False
+    store.copy_filed(entry.id)
+    return True

@@ -329,6 +329,23 @@ class FollowUpRecords:
                 )
         return cursor.rowcount == 1
 
+    def copy_filed(self, entry_id: int) -> None:
+        with self.store.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET copy_filed_at = ? WHERE id = ? AND copy_filed_at IS NULL",
+                (_iso(self.now()), entry_id),
+            )
+
+    def copies_missing(self, since: datetime) -> list[OutboxEntry]:
+        """Notes sent after `since` whose copy is not known to be in Sent."""
+        rows = self.store.db.execute(
+            "SELECT id, state, send_id, sender, recipients, message, phase, attempts, "
+            "not_before, detail, draft_id FROM outbox WHERE state = ? AND copy_filed_at IS NULL "
+            "AND sent_at >= ? ORDER BY id",
+            (State.SENT.value, _iso(since)),
+        ).fetchall()
+        return [_entry(row) for row in rows]
+
     def set_phase(self, entry_id: int, phase: Phase) -> None:
         with self.store.transaction() as db:
             db.execute("UPDATE outbox SET phase = ? WHERE id = ?", (phase.value, entry_id))

@@ -242,6 +242,13 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        "0009_sent_copy_filed",
+        """
+        ALTER TABLE outbox ADD COLUMN copy_filed_at TEXT;
+        UPDATE outbox SET copy_filed_at = sent_at WHERE state = 'sent';
+        """,
+    ),
 )
 
 

@@ -387,9 +387,9 @@ KILL_POINTS = [
     ("data-phase-committed", 0, "unknown", 0, "sending"),  # the instant before the dot
     ("smtp-answered", 1, "unknown", 0, "sending"),  # delivered, not recorded, not in Sent
     ("sent-before-commit", 1, "unknown", 0, "sending"),
-    # Recorded as sent: only the copy in Sent may be missing.
-    ("sent-committed", 1, "sent", 0, "sent"),
-    ("sent-copy-appending", 1, "sent", 0, "sent"),
+    # Recorded as sent, the copy not yet in Sent: the restart files it, once.
+    ("sent-committed", 1, "sent", 1, "sent"),
+    ("sent-copy-appending", 1, "sent", 1, "sent"),
     ("sent-copy-appended", 1, "sent", 1, "sent"),
 ]
 KILL_STEPS = [point[0] for point in KILL_POINTS]

@@ -21,6 +21,7 @@ from daemon.outbox import (
     OutboxEntry,
     Phase,
     State,
+    file_copy,
     recover,
     send_approved,
 )
@@ -66,6 +67,9 @@ class Store:
         self.phase = phase
         self.log.append(f"phase {phase}")
 
+    def copy_filed(self, entry_id: int) -> None:
+        self.log.append("copy filed")
+
 
 @dataclass
 class Transport:
@@ -100,7 +104,7 @@ def test_a_send_commits_sending_then_the_data_phase_then_sent_then_copies_to_sen
     store, sent = Store(), Sent()
     attempt = send_approved(ENTRY, store, Transport(SendResult(Outcome.SENT, "250 ok")), sent, NOW)
     assert attempt.state is State.SENT
-    assert store.log == ["approved->sending", "phase data", "sending->sent"]
+    assert store.log == ["approved->sending", "phase data", "sending->sent", "copy filed"]
     assert sent.copies == [ENTRY.message]
 
 
@@ -119,6 +123,16 @@ def test_a_failed_append_never_makes_a_sent_message_a_failure() -> None:
     )
     assert attempt.state is State.SENT and store.state is State.SENT
     assert "copy to Sent failed" in attempt.detail
+    assert "copy filed" not in store.log  # so a later pass files it
+
+
+def test_a_missing_copy_is_filed_once_and_never_doubled() -> None:
+    store, sent = Store(), Sent()
+    assert file_copy(ENTRY, store, sent) and sent.copies == [ENTRY.message]
+    store_again, already = Store(), Sent(known={ENTRY.send_id})
+    assert file_copy(ENTRY, store_again, already) and already.copies == []  # it made it before
+    assert store.log == store_again.log == ["copy filed"]
+    assert not file_copy(ENTRY, Store(), Sent(fail=True))  # the next pass tries again
 
 
 def test_a_temporary_failure_is_retried_later_with_backoff() -> None:
