@@ -46,7 +46,7 @@ pytestmark = pytest.mark.integration
 WAIT_SECONDS = 30.0  # how long a test waits for the daemon before it fails (not a speed bound)
 STOP_SECONDS = 10.0  # the issue's bound for SIGTERM to exit
 WATCHDOG_USEC = 2_000_000  # pings every second
-OUTAGE_SECONDS = 10.0  # how long Dovecot is away (the issue says a minute; 10 s shows the same)
+OUTAGE_SECONDS = 60.0  # how long Dovecot is away, as the issue says
 UNITS = ROOT / "systemd"
 
 
@@ -508,7 +508,7 @@ def test_dovecot_away_and_back_the_daemon_recovers_without_a_restart(
         took = wait_until(
             has_interview(config_file, "after-outage@northwind.example"),
             "mail delivered after Dovecot came back",
-            timeout=45.0,
+            timeout=OUTAGE_SECONDS + 90.0,  # the retries back off; not a speed bound
         )
         print(
             f"Dovecot away {OUTAGE_SECONDS:.0f} s ({pings_while_away} watchdog pings meanwhile); "
