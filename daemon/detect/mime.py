@@ -19,6 +19,8 @@ from html import unescape
 
 import html2text
 
+from daemon.detect.mimetree import message_tree
+
 MAX_PARTS = 200
 MAX_SUBJECT_CHARS = 1_000
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -68,7 +70,7 @@ def parse(raw: bytes, text_budget: int = MAX_TEXT_CHARS) -> ParsedMail:
     # compat32 leaves headers as text; the default policy parses every header it is asked
     # for into objects, which cost a third of the detector's time. Decoding the few headers
     # we read is done here instead.
-    message = email.message_from_bytes(raw, policy=email.policy.compat32)
+    message = message_tree(raw)
     fields = _fields(message)
     parsed = ParsedMail(content_type=message.get_content_type())
     parsed.subject = _header(fields, "subject")[:MAX_SUBJECT_CHARS]
