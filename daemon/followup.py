@@ -41,6 +41,7 @@ from daemon.mail.smtp import SendResult
 from daemon.model import Person
 from daemon.outbox import OutboxEntry, State
 from daemon.plan import StepKind, ThreadFacts, plan
+from daemon.quiet import no_reply
 from daemon.store import Store
 from daemon.store.followup import FollowUpRecords, StoredDraft
 from daemon.store.quiet import QuietRecords
@@ -93,6 +94,7 @@ class FollowUps:
         self.templates = Templates(config.followup.templates_dir)
         self.user = Person(config.account.name or None, config.account.email)
         self.domain = config.account.email.rsplit("@", 1)[-1]
+        self._me = config.my_addresses() | {a.lower() for a in config.approval.approvers}
         self._token = token  # an SMTP XOAUTH2 token, when the config uses one
         self._last_notice: datetime | None = None
 
@@ -508,10 +510,12 @@ class FollowUps:
     def _recipients(self, interview: Interview) -> list[tuple[Person, ...]]:
         people = [p for p in interview.interviewers if p.email and not is_robot(p.email)]
         if not people and interview.thread_id is not None:
+            # Nobody named to meet: the human behind the thread (an ATS's Reply-To, the
+            # sender, someone copied in), never a robot or a no-reply sender, never the user.
             people = [
                 Person(name or None, address)
-                for address, name in self.store.thread_senders(interview.thread_id)
-                if not is_robot(address)
+                for address, name in self.store.thread_people(interview.thread_id)
+                if address not in self._me and not is_robot(address) and not no_reply(address)
             ][:1]
         if not people:
             return [()]

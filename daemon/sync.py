@@ -316,6 +316,7 @@ class MailSync:
                 note=(detection.error or "") if detection else "",
                 references=envelope.references,
                 list_mail=envelope.mailing_list,
+                reply_to=tuple((a.name, a.email) for a in envelope.reply_to),
             ),
         )
         state.added(envelope, item.gm_msgid, row, thread_id)

@@ -184,8 +184,8 @@ class MailRecords(Connected):
     def add_message(self, db: sqlite3.Connection, message: StoredMessage) -> int:
         cursor = db.execute(
             "INSERT INTO message (message_id, gm_msgid, thread_id, date, sender, sender_name, "
-            "recipients, subject, from_me, automatic, kind, note, list_mail) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "recipients, subject, from_me, automatic, kind, note, list_mail, reply_to) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 message.message_id,
                 message.gm_msgid,
@@ -200,6 +200,7 @@ class MailRecords(Connected):
                 message.kind,
                 message.note,
                 int(message.list_mail),
+                json.dumps([[name, address] for name, address in message.reply_to]),
             ),
         )
         db.executemany(
@@ -263,6 +264,27 @@ class MailRecords(Connected):
             (thread_id,),
         ).fetchall()
         return list(dict.fromkeys((row[0], row[1]) for row in rows))
+
+    def thread_people(self, thread_id: int) -> list[tuple[str, str]]:
+        """Who on the employer's side a note could go to, most likely first: the Reply-To
+        of their latest mail, its sender, then whoever they copied in. (address, name)."""
+        rows = self.db.execute(
+            "SELECT sender, sender_name, reply_to, recipients FROM message WHERE thread_id = ? "
+            "AND from_me = 0 AND automatic = 0 ORDER BY date DESC",
+            (thread_id,),
+        ).fetchall()
+        found: list[tuple[str, str]] = []
+        for sender, name, reply_to, _ in rows:
+            found += [(str(a).lower(), str(n)) for n, a in json.loads(reply_to or "[]")]
+            if sender:
+                found.append((str(sender).lower(), str(name or "")))
+        for _, _, _, recipients in rows:  # copied in: names unknown
+            found += [(str(a).lower(), "") for a in json.loads(recipients or "[]")]
+        seen: dict[str, tuple[str, str]] = {}
+        for address, name in found:
+            if address not in seen or (name and not seen[address][1]):
+                seen[address] = (address, name)
+        return list(seen.values())
 
     def thread_context(self, thread_id: int) -> tuple[str, str | None, tuple[str, ...]] | None:
         """(subject, the latest Message-ID, the References chain) to reply in a thread."""
@@ -338,3 +360,4 @@ class StoredMessage:
     note: str
     references: tuple[str, ...]
     list_mail: bool = False  # List-Id or List-Unsubscribe: a list or a newsletter
+    reply_to: tuple[tuple[str, str], ...] = ()  # (name, address) of each Reply-To mailbox

@@ -249,6 +249,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         UPDATE outbox SET copy_filed_at = sent_at WHERE state = 'sent';
         """,
     ),
+    Migration(
+        "0010_message_reply_to",
+        """
+        ALTER TABLE message ADD COLUMN reply_to TEXT NOT NULL DEFAULT '[]';
+        """,
+    ),
 )
 
 

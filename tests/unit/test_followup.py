@@ -229,3 +229,21 @@ def test_a_note_left_unknown_by_a_crash_before_the_question_is_asked_about(
     assert recipients == [CAROL]
     assert "RESEND" in ask.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert records.open_request(draft_id)
+
+
+def test_a_note_with_nobody_named_goes_to_the_ats_mail_s_reply_to(
+    config: Config, store: Store
+) -> None:
+    at = ARRIVED.isoformat()
+    with store.transaction() as db:
+        thread = store.new_thread(db, "Interview confirmed", "interview confirmed", None)
+        dana = (("Dana Lee", "dana.lee@lumen.example"),)
+        store.add_message(db, message("ats@x", thread, ARRIVED, sender="no-reply@greenhouse.io",
+                                      sender_name="Lumen Labs", reply_to=dana))  # fmt: skip
+        interview = Interview(None, Status.SCHEDULED, "Lumen Labs", thread_id=thread,
+                              start=ARRIVED + timedelta(days=1))  # fmt: skip
+        interview_id = store.save_interview(db, interview, at)
+    found = followups(config, store, Outgoing(), DUE)
+    saved = store.interview(interview_id)
+    assert saved is not None
+    assert found._recipients(saved) == [(Person("Dana Lee", "dana.lee@lumen.example"),)]

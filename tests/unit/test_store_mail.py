@@ -139,3 +139,27 @@ def test_state_written_before_decision_dates_migrates(tmp_path: Path) -> None:
         with store.transaction() as tx:
             store.set_thread_decision(tx, 7, date(2026, 12, 4))
         assert store.thread_decision(7) == date(2026, 12, 4)
+
+
+def test_the_people_behind_a_thread_start_with_the_reply_to_of_the_latest_mail(
+    tmp_path: Path,
+) -> None:
+    with Store(tmp_path) as store, store.transaction() as db:
+        thread = store.new_thread(db, "Interview", "interview", None)
+        store.add_message(db, _message("old@x", thread, date="2026-11-18T10:00:00+00:00",
+                                       sender="sam@firm.example", sender_name="Sam",
+                                       recipients=frozenset({"carol@example.test",
+                                                             "lee@firm.example"})))  # fmt: skip
+        store.add_message(db, _message("ats@x", thread, sender="no-reply@ats.example",
+                                       sender_name="Firm via ATS",
+                                       reply_to=(("Dana Lee", "Dana@Firm.example"),)))  # fmt: skip
+        store.add_message(db, _message("auto@x", thread, sender="ooo@firm.example",
+                                       automatic=True))  # fmt: skip
+    with Store(tmp_path) as store:
+        assert store.thread_people(thread) == [
+            ("dana@firm.example", "Dana Lee"),  # the latest mail's Reply-To first
+            ("no-reply@ats.example", "Firm via ATS"),  # the caller drops robots
+            ("sam@firm.example", "Sam"),
+            ("carol@example.test", ""),  # the caller drops the user
+            ("lee@firm.example", ""),  # copied in
+        ]
