@@ -29,12 +29,20 @@ from daemon.envelope import OUT_OF_OFFICE_SUBJECT
 TOKEN_BYTES = 24  # 192 bits
 MAX_REPLY_BYTES = 256_000  # what is read of a reply; the command sits at its top
 MAX_COMMAND_TEXT = 20_000  # an edited note longer than this is not a note
+MAX_LIBRARY_TEXT = 4_000  # the reply-parsing library reads no more than this
 MAX_SNOOZE = timedelta(days=14)
 MARKER = "---- reply above this line ----"
 LOOP_HEADER = "X-Afterview"
 TOKEN_TAG = re.compile(r"\[av:([A-Za-z0-9_-]{20,64})\]")
 _PLUS_TOKEN = re.compile(r"\+av-([A-Za-z0-9_-]{20,64})@", re.IGNORECASE)
 _ID_TOKEN = re.compile(r"afterview\.approve\.([A-Za-z0-9_-]{20,64})@", re.IGNORECASE)
+# Where a signature starts: the "-- " delimiter line, or a mail program's own footer.
+_SIGNATURE_START = re.compile(
+    r"^(?:--\s*$|__+\s*$|\s*(?:sent from my|sent from (?:mail|outlook|yahoo)|get outlook for|"
+    r"sent via|sent with|von meinem .{0,40} gesendet|gesendet von|envoy[ée] de mon|"
+    r"envoy[ée] depuis|enviado desde))",
+    re.IGNORECASE,
+)
 _QUOTE_HEADER = re.compile(
     r"^\s*(?:"
     r"On .{0,300}wrote:?"  # Gmail, Apple Mail, Thunderbird
@@ -235,23 +243,38 @@ def _reply_text(message: Message) -> str:
 
 
 def own_text(body: str) -> str:
-    """The reply's own text: above the marker and any quote, by our cut and by the library's."""
+    """The reply's own text: above the marker, any quote and the signature (a "-- " line, a
+    phone's "Sent from my iPhone"), by our cut and by the library's."""
     lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     kept: list[str] = []
     for line in lines[:2000]:
         stripped = line.strip()
         if MARKER.strip("- ").lower() in stripped.lower() or stripped.startswith(">"):
             break
-        if _QUOTE_HEADER.match(stripped):
+        if _QUOTE_HEADER.match(stripped) or _SIGNATURE_START.match(line):
             break
         kept.append(line.rstrip())
     ours = "\n".join(kept).strip()
-    try:
-        theirs = EmailReplyParser(languages=_REPLY_LANGUAGES).parse_reply(ours).strip()
-    except Exception:  # the library is a help; our cut stands on its own
-        theirs = ours
+    theirs = ours
+    if len(ours) <= MAX_LIBRARY_TEXT:  # its patterns slow down on long hostile text
+        try:
+            theirs = EmailReplyParser(languages=_REPLY_LANGUAGES).parse_reply(ours).strip()
+        except Exception:  # the library is a help; our cut stands on its own
+            theirs = ours
     # Keep the shorter reading: the library may also cut a signature or a quote we missed.
     return theirs if theirs and len(theirs) < len(ours) and ours.startswith(theirs[:20]) else ours
+
+
+def without_signature(text: str, name: str, signature: str) -> str:
+    """Text written under SEND, less the lines a mail program adds on its own: the user's
+    configured signature and name at its end. What is left is the user's note (or nothing:
+    then the draft is sent as it is)."""
+    own = {line.strip().lower() for line in signature.splitlines() if line.strip()}
+    own |= {name.strip().lower()} if name.strip() else set()
+    lines = text.rstrip().split("\n")
+    while lines and (not lines[-1].strip() or lines[-1].strip().lower() in own):
+        lines.pop()
+    return "\n".join(lines).strip()
 
 
 def parse_command(body: str) -> Command:

@@ -92,6 +92,22 @@ class Envelope:
         return frozenset(p.email for p in people if p.email)
 
 
+# An approval token where afterview's requests and the replies to them carry it: the
+# request's Message-ID (so every reply's References) and the subject tag.
+_TOKEN = re.compile(
+    r"(?<=afterview\.approve\.)[A-Za-z0-9_-]{20,64}(?=@)|(?<=\[av:)[A-Za-z0-9_-]{20,64}(?=\])"
+)
+
+
+def without_tokens(text: str) -> str:
+    """`text` with any approval token replaced by a digest of it: the state never holds a
+    token (it acts only from the reply as it arrives), while the same token still gives the
+    same id, so the request and its replies stay one thread."""
+    if "afterview.approve." not in text and "[av:" not in text:
+        return text
+    return _TOKEN.sub(lambda m: "h" + hashlib.sha256(m.group(0).encode()).hexdigest()[:40], text)
+
+
 def parse_headers(raw: bytes, fallback_key: str = "") -> Envelope:
     """Read fetched header bytes. `fallback_key` makes a stable id when Message-ID is missing."""
     raw = raw[:256_000]
@@ -100,8 +116,12 @@ def parse_headers(raw: bytes, fallback_key: str = "") -> Envelope:
     if message_id is None:
         digest = hashlib.sha1(raw + fallback_key.encode("utf-8", "replace"), usedforsecurity=False)
         message_id = f"sha1.{digest.hexdigest()}@afterview.invalid"
-    references = message_ids(fields.text("references"))[-MAX_REFERENCES:]
+    message_id = without_tokens(message_id)
+    references = tuple(
+        without_tokens(ref) for ref in message_ids(fields.text("references"))[-MAX_REFERENCES:]
+    )
     in_reply_to = first_message_id(fields.text("in-reply-to"))
+    in_reply_to = without_tokens(in_reply_to) if in_reply_to else None
     if in_reply_to and in_reply_to not in references:
         references = (*references, in_reply_to)
     content_type = fields.text("content-type").split(";")[0].strip().lower()
@@ -109,7 +129,7 @@ def parse_headers(raw: bytes, fallback_key: str = "") -> Envelope:
     precedence = fields.text("precedence").strip().lower()
     auto_submitted = fields.text("auto-submitted").strip().lower()
     calendar = _is_calendar(fields, content_type)
-    subject = _words(fields.text("subject"))[:MAX_SUBJECT_CHARS].strip()
+    subject = without_tokens(_words(fields.text("subject"))[:MAX_SUBJECT_CHARS].strip())
     # X-Auto-Response-Suppress alone is not a sign: Outlook puts it on people's mail too.
     automatic = (
         (auto_submitted not in ("", "no"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import email
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -196,7 +197,9 @@ class FollowUps:
         token = approval.new_token()
         request_id = approval.request_message_id(token.value, self.domain)
         expires = self.now() + self.config.approval.token_ttl
-        self.records.request_approval(draft_id, token.digest, request_id, expires, self.now())
+        # The request's Message-ID carries the token: only its digest is kept.
+        kept_id = hashlib.sha256(request_id.encode()).hexdigest()
+        self.records.request_approval(draft_id, token.digest, kept_id, expires, self.now())
         text = approval.request_text(
             token=token.value,
             what=f"{step_title(stored.step)} to {_names(stored.recipients)}",
@@ -219,6 +222,9 @@ class FollowUps:
         key = reply.message_id or reply.digest
         if self.records.reply_handled(key, reply.digest):
             return  # the same message acts at most once (also its copy in Sent)
+        if self.dry_run:  # a dry run records nothing: the reply acts at the next real run
+            report.replies.append(f"would read a reply: {reply.command.action.value}")
+            return
         if self.quiet.is_digest(reply.references):
             self._digest_reply(reply, key, report)
             return
@@ -289,7 +295,10 @@ class FollowUps:
                 self._notice("this note has no address yet: reply SEND to someone@company.com",
                              draft.id)  # fmt: skip
                 return
-            body = command.text.strip() + "\n" if command.text.strip() else draft.body
+            own = approval.without_signature(
+                command.text, self.config.account.name, self.config.account.signature
+            )
+            body = own + "\n" if own else draft.body
             message = self._message(_as_draft(draft, body=body, recipients=recipients))
             if self.records.use_token(digest, draft.id, State.APPROVED, now, message=message):
                 self._set_recipients(draft.id, recipients)

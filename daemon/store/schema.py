@@ -255,6 +255,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE message ADD COLUMN reply_to TEXT NOT NULL DEFAULT '[]';
         """,
     ),
+    Migration(
+        "0011_no_plain_token_in_request_ids",
+        """
+        UPDATE approval SET request_message_id = '';
+        """,
+    ),
 )
 
 

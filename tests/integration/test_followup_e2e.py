@@ -169,6 +169,11 @@ def test_invitation_to_approved_thank_you_delivered_exactly_once(
         [entry] = json.loads(status.stdout)["notes"]
         assert (entry["step"], entry["state"]) == ("thank_you", "sent")
         assert entry["recipients"] == ["bob@example.test"]
+        # The approval token is in the request's subject and Message-ID, never in the state.
+        token = re.search(r"\[av:([A-Za-z0-9_-]+)\]", str(request["Subject"]))
+        assert token is not None
+        for state_file in (config_file.parent / "state").iterdir():
+            assert token.group(1).encode() not in state_file.read_bytes(), state_file
     finally:
         carol.logout()
         bob.logout()

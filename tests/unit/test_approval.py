@@ -19,6 +19,7 @@ from daemon.approval import (
     request_text,
     subject_tag,
     token_digest,
+    without_signature,
 )
 
 NOW = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
@@ -254,3 +255,34 @@ def test_the_request_shows_the_draft_and_how_to_answer() -> None:
     # A reply that quotes the whole request still has no command.
     quoted = "Thanks\n\n" + "".join(f"> {line}\n" for line in text.body.splitlines())
     assert parse_command(quoted).action is Action.UNCLEAR
+
+
+@pytest.mark.parametrize(
+    "footer",
+    [
+        "Sent from my iPhone",
+        "-- \nCarol Candidate\n+1 555 0100",
+        "--\nCarol",
+        "Get Outlook for iOS",
+        "Von meinem iPhone gesendet",
+        "Envoyé de mon iPhone",
+        "Enviado desde mi Android",
+    ],
+)
+def test_a_phone_footer_or_signature_under_send_is_no_note(footer: str) -> None:
+    command = parse_command(f"SEND\n\n{footer}\n\nOn Mon, afterview wrote:\n> the request")
+    assert command.action is Action.SEND and command.text == ""
+
+
+def test_the_user_s_own_signature_under_send_leaves_the_draft() -> None:
+    text = parse_command("SEND\n\nCarol Candidate\nData Engineer").text
+    assert without_signature(text, "Carol Candidate", "Carol Candidate\nData Engineer") == ""
+    note = parse_command("SEND\nThanks Dana, it was great.\n\nCarol Candidate").text
+    assert without_signature(note, "Carol Candidate", "") == "Thanks Dana, it was great."
+
+
+def test_a_huge_hostile_reply_is_read_in_bounded_steps() -> None:
+    # The reply-parsing library slows down quadratically on lines like these; it never
+    # sees more than MAX_LIBRARY_TEXT characters.
+    command = parse_command("SEND\n" + "On On " * 40_000)
+    assert command.action is Action.SEND

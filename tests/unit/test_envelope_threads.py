@@ -121,3 +121,19 @@ def test_raw_8bit_subjects_are_read_as_text() -> None:
     assert parse_headers("Subject: Entretien prévu\r\n\r\n".encode()).subject == "Entretien prévu"
     latin = "Subject: Gespräch\r\n\r\n".encode("latin-1")
     assert parse_headers(latin).subject == "Gespräch"
+
+
+def test_approval_tokens_never_reach_the_state_but_threads_hold() -> None:
+    token = "3OsnazEvoivn3IlyuGalFUs_CVq_bFJ9"
+    raw = (
+        f"Message-ID: <reply@example.test>\r\nIn-Reply-To: <afterview.approve.{token}@example.test>"
+        f"\r\nReferences: <afterview.approve.{token}@example.test>\r\n"
+        f"Subject: Re: [afterview] Send? Thank-you note [av:{token}]\r\n\r\n"
+    ).encode()
+    envelope = parse_headers(raw)
+    assert token not in repr(envelope)
+    assert envelope.references[0].startswith("afterview.approve.h")  # still a reply to it
+    assert "[av:h" in envelope.subject
+    request_id = f"<afterview.approve.{token}@example.test>"
+    request = parse_headers(f"Message-ID: {request_id}\r\n\r\n".encode())
+    assert request.message_id == envelope.in_reply_to  # the same token, the same id

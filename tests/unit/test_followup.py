@@ -247,3 +247,16 @@ def test_a_note_with_nobody_named_goes_to_the_ats_mail_s_reply_to(
     saved = store.interview(interview_id)
     assert saved is not None
     assert found._recipients(saved) == [(Person("Dana Lee", "dana.lee@lumen.example"),)]
+
+
+def test_a_dry_run_reads_a_reply_but_records_and_acts_on_nothing(
+    config: Config, store: Store
+) -> None:
+    raw = (
+        f"From: {CAROL}\r\nTo: {CAROL}\r\nSubject: Re: [afterview] Send? [av:{'x' * 32}]\r\n"
+        "Message-ID: <reply-1@example.test>\r\n\r\nSEND\r\n"
+    ).encode()
+    report = FollowUpReport()
+    followups(config, store, Outgoing(), DUE, dry_run=True).handle_reply(raw, report)
+    assert report.replies == ["would read a reply: send"]
+    assert not FollowUpRecords(store).reply_handled("reply-1@example.test", "")
