@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 import schedule
 
 from daemon import calendars
+from daemon.checkpoints import checkpoint
 from daemon.config import Config
 from daemon.detect.classify import classify_calendar, classify_email
 from daemon.errors import AfterviewError, PermanentError, ServerUnavailable
@@ -137,6 +138,7 @@ class Engine:
     def run_once(self) -> PassReport:
         report = PassReport()
         self.sync_mail(report)
+        checkpoint("mail-synced")  # the crash tests: replies stored, not acted on yet
         self.sync_calendars(report)
         self.follow_up(report)
         return report
@@ -146,8 +148,12 @@ class Engine:
         report = report if report is not None else PassReport()
         found = FollowUpReport()
         try:
-            for raw in report.approval_replies:
+            if self.dry_run:  # nothing was kept: the replies of this pass, as read
+                for raw in report.approval_replies:
+                    self.followups.handle_reply(raw, found)
+            for reply_id, raw in [] if self.dry_run else self.store.pending_replies():
                 self.followups.handle_reply(raw, found)
+                self.store.reply_read(reply_id)
             self.followups.propose(found)
             self.followups.send_approved(found)
         except AfterviewError as exc:

@@ -165,7 +165,9 @@ class MailSync:
             envelopes = {f.uid: parse_headers(f.headers, f"{folder.name}/{f.uid}") for f in fetched}
             state = _Batch(self.store, fetched, envelopes)
             wanted = self._bodies_wanted(folder, fetched, envelopes, state)
-            detections = self._read_bodies(mailbox, folder, fetched, envelopes, wanted, report)
+            detections = self._read_bodies(
+                mailbox, folder, fetched, envelopes, wanted, report, state
+            )
             last_uid = max(last_uid, *batch)
             if self.dry_run:
                 self._count_dry(fetched, envelopes, detections, report)
@@ -189,6 +191,7 @@ class MailSync:
                             for uid, row, skipped in state.locations
                         ],
                     )
+                    self.store.keep_replies(db, state.replies, _iso(self.now()))
                     self.store.save_cursor(
                         db,
                         Cursor(
@@ -244,6 +247,7 @@ class MailSync:
         envelopes: dict[int, Envelope],
         wanted: set[int],
         report: FolderReport,
+        state: _Batch,
     ) -> dict[int, Detection]:
         """Fetch the wanted messages whole, a few MB per FETCH, and read each as it comes:
         a batch keeps its detections, never all its bodies at once. A later copy of a message
@@ -263,6 +267,7 @@ class MailSync:
             for uid, body in mailbox.fetch_bodies(chunk).items():
                 if is_approval_reply(envelopes[uid]):
                     report.approval_replies.append(body)  # the follow-up engine reads it
+                    state.replies.append(body)  # and it is kept until it has
                     continue
                 detections[uid] = (
                     self.detect(body) if self.dry_run else self._detect(body, folder, uid)
@@ -432,6 +437,7 @@ class _Batch:
         self.thread_of = {message_id: thread for message_id, (thread, _) in found.items()}
         self.job_threads = {thread for thread, job in found.values() if job}
         self.locations: list[tuple[int, int | None, str | None]] = []  # uid, row, why skipped
+        self.replies: list[bytes] = []  # replies to afterview's requests, kept with the batch
 
     def message_row(self, message_id: str, gm_msgid: str | None) -> int | None:
         row = self.rows.get(message_id)

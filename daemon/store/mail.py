@@ -265,6 +265,22 @@ class MailRecords(Connected):
         ).fetchall()
         return list(dict.fromkeys((row[0], row[1]) for row in rows))
 
+    def keep_replies(self, db: sqlite3.Connection, replies: Iterable[bytes], at: str) -> None:
+        """Replies to afterview's requests, kept with the messages they came with, until the
+        follow-ups have read them: a crash in between loses no SEND."""
+        db.executemany(
+            "INSERT INTO pending_reply (raw, seen_at) VALUES (?, ?)",
+            [(raw, at) for raw in replies],
+        )
+
+    def pending_replies(self) -> list[tuple[int, bytes]]:
+        rows = self.db.execute("SELECT id, raw FROM pending_reply ORDER BY id").fetchall()
+        return [(int(row[0]), bytes(row[1])) for row in rows]
+
+    def reply_read(self, reply_id: int) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM pending_reply WHERE id = ?", (reply_id,))
+
     def thread_people(self, thread_id: int) -> list[tuple[str, str]]:
         """Who on the employer's side a note could go to, most likely first: the Reply-To
         of their latest mail, its sender, then whoever they copied in. (address, name)."""

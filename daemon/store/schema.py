@@ -261,6 +261,16 @@ MIGRATIONS: tuple[Migration, ...] = (
         UPDATE approval SET request_message_id = '';
         """,
     ),
+    Migration(
+        "0012_pending_replies",
+        """
+        CREATE TABLE pending_reply (
+            id      INTEGER PRIMARY KEY,
+            raw     BLOB NOT NULL,
+            seen_at TEXT NOT NULL
+        );
+        """,
+    ),
 )
 
 

@@ -375,6 +375,28 @@ def test_an_employer_mail_between_approval_and_send_holds_the_note(
     assert "They wrote after this was drafted" in held.get_body(("plain",)).get_content()  # type: ignore[union-attr]
 
 
+def test_a_send_reply_read_just_before_a_crash_still_sends_once(
+    dovecot: DovecotServer, tls_certs: CertBundle, config_file: Path
+) -> None:
+    dovecot.deliver(CAROL, invitation())
+    run(config_file, NOW)
+    carol = client(dovecot, tls_certs, "carol", CAROL_PW)
+    try:
+        [request] = [m for m in messages(carol, "INBOX") if m["X-Afterview"] == "approval"]
+    finally:
+        carol.logout()
+    dovecot.deliver(CAROL, reply_to(request, "SEND"), sender=CAROL)
+    killed = afterview(
+        "--config", str(config_file), "run", "--once", "--now",
+        (NOW + timedelta(minutes=10)).isoformat(),
+        env={"AFTERVIEW_TEST_KILL_AT": "mail-synced"},
+    )  # fmt: skip
+    assert killed.returncode == -9, killed.stderr  # the reply is stored, not acted on
+    run(config_file, NOW + timedelta(minutes=15))  # the reply is not new mail any more
+    run(config_file, NOW + timedelta(minutes=20))
+    assert bob_notes(dovecot, tls_certs) == 1
+
+
 # Every step of a send where the process can die, in order: before and after each commit,
 # each SMTP phase (daemon.mail.smtp) and the Sent APPEND. After the kill, afterview restarts.
 # (step, copies Bob ends with, the note's final state, copies in Carol's Sent, state at the kill)
