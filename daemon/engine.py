@@ -121,6 +121,8 @@ class Engine:
             sent=SentCopies(self._append_sent, self._sent_holds),
             dry_run=dry_run,
             token=self._smtp_token,
+            refresh=self.sync_mail,
+            stopping=lambda: self.stopping.is_set(),
         )
         self.quiet = QuietWatch(
             config,

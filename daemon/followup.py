@@ -84,6 +84,8 @@ class FollowUps:
         sent: SentCopies,
         dry_run: bool = False,
         token: Callable[[], str | None] = lambda: None,
+        refresh: Callable[[], None] = lambda: None,
+        stopping: Callable[[], bool] = lambda: False,
     ) -> None:
         self.config = config
         self.store = store
@@ -97,6 +99,8 @@ class FollowUps:
         self.domain = config.account.email.rsplit("@", 1)[-1]
         self._me = config.my_addresses() | {a.lower() for a in config.approval.approvers}
         self._token = token  # an SMTP XOAUTH2 token, when the config uses one
+        self.refresh = refresh  # syncs the mailbox: right before notes go out, it is read again
+        self.stopping = stopping  # a stop was asked for: no further note is started
         self._last_notice: datetime | None = None
 
     # Proposing ----------------------------------------------------------------------------
@@ -326,6 +330,13 @@ class FollowUps:
             if entry is None or entry.state not in (State.UNKNOWN, State.FAILED):
                 self._notice("RESEND is only for a note that may not have gone out", draft.id)
                 return
+            if entry.state is State.UNKNOWN and self.sent.holds(entry.send_id):
+                # It went out after all (a provider files it in Sent on its own): never twice.
+                self.records.move(entry.id, State.UNKNOWN, State.SENT, detail="found in Sent")
+                self.records.copy_filed(entry.id)
+                self._notice("that note is in your Sent folder: it went out, so it is not "
+                             "sent again", draft.id)  # fmt: skip
+                return
             if self.records.use_token(digest, draft.id, State.APPROVED, now, current=entry.state):
                 report.replies.append(f"resend approved for draft {draft.id}")
 
@@ -351,7 +362,13 @@ class FollowUps:
         else:
             self._recover(report)
         cap = self.config.followup.daily_send_cap
-        for entry in self.records.entries([State.APPROVED]):
+        approved = self.records.entries([State.APPROVED])
+        if approved and not self.dry_run:
+            self.refresh()  # what the employer wrote a minute ago holds the note (below)
+            approved = self.records.entries([State.APPROVED])
+        for entry in approved:
+            if self.stopping():
+                return  # the note in flight finished; the rest go after the restart
             if self.records.sent_since(now - timedelta(days=1)) >= cap:
                 report.problems.append(f"daily send cap of {cap} reached; the rest wait")
                 return

@@ -155,6 +155,8 @@ async def send(
             if dot:
                 phase = "data"  # the dot may have reached the server: an answer decides
         detail = f"{response.code} {response.message}".strip()
+        if refused:  # recorded with the note, and told to the user in the confirmation
+            detail += "; refused: " + ", ".join(f"{r} ({why})" for r, why in refused.items())
         return SendResult(Outcome.SENT, detail, tuple(accepted), refused)
     except aiosmtplib.SMTPAuthenticationError as exc:
         raise AuthenticationFailed(

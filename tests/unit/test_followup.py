@@ -260,3 +260,37 @@ def test_a_dry_run_reads_a_reply_but_records_and_acts_on_nothing(
     followups(config, store, Outgoing(), DUE, dry_run=True).handle_reply(raw, report)
     assert report.replies == ["would read a reply: send"]
     assert not FollowUpRecords(store).reply_handled("reply-1@example.test", "")
+
+
+def test_resend_of_a_note_found_in_sent_sends_nothing(config: Config, store: Store) -> None:
+    # A note left `unknown` that the provider filed in Sent on its own: RESEND must not
+    # send it a second time.
+    from daemon import approval as approvals
+
+    interview_id, _ = invited(store)
+    records = FollowUpRecords(store)
+    draft_id = records.add_draft(
+        interview_id=interview_id, step="thank_you", recipients=(Person("Bob", BOB),),
+        subject="Thank you", body="Thanks", message_id="note-1@example.test", in_reply_to=None,
+        references=(), sender=CAROL, message=b"Message-ID: <note-1@example.test>\r\n\r\nx",
+        at=ARRIVED,
+    )  # fmt: skip
+    assert draft_id is not None
+    entry = records.entry_of(draft_id)
+    assert entry is not None
+    for target in (State.AWAITING_APPROVAL, State.APPROVED, State.SENDING, State.UNKNOWN):
+        assert records.move(entry.id, records.entry_of(draft_id).state, target)  # type: ignore[union-attr]
+    token = approvals.new_token()
+    records.request_approval(draft_id, token.digest, "x", DUE + timedelta(days=3), DUE)
+    outgoing = Outgoing()
+    found = followups(config, store, outgoing, DUE)
+    found.sent = SentCopies(lambda _: None, lambda send_id: send_id == "note-1@example.test")
+    raw = (
+        f"From: {CAROL}\r\nTo: {CAROL}\r\nSubject: Re: x [av:{token.value}]\r\n"
+        "Message-ID: <resend-1@example.test>\r\n\r\nRESEND\r\n"
+    ).encode()
+    found.handle_reply(raw, FollowUpReport())
+    after = records.entry_of(draft_id)
+    assert after is not None and after.state is State.SENT
+    found.send_approved(FollowUpReport())
+    assert not any(BOB in recipients for recipients, _ in outgoing.mails)
