@@ -255,11 +255,15 @@ class Mailbox:
         return sorted(uid for uid in found if uid > last_uid)
 
     def keyword_uids(self, folder: str, keyword: str) -> list[int]:
-        """The UIDs in `folder` carrying `keyword` (the user's mark for a thread to track)."""
+        """The UIDs in `folder` carrying `keyword` (the user's mark for a thread to track);
+        on Gmail also those with a label of that name."""
         self.examine(folder)
         try:
             with self._errors(f"UID SEARCH KEYWORD in {folder}"):
-                return sorted(self.client.search(["KEYWORD", keyword]))
+                found = set(self.client.search(["KEYWORD", keyword]))
+                if self.gmail:
+                    found |= set(self.client.search(["X-GM-LABELS", keyword]))
+                return sorted(found)
         finally:
             self.unselect()
 
