@@ -10,6 +10,7 @@ from __future__ import annotations
 import email
 import json
 import re
+import secrets
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.policy import default
@@ -786,3 +787,219 @@ def test_an_invitation_the_user_answered_gets_no_reminder(
     run(config_file, INVITED_AT + timedelta(hours=48))
     assert _reminders(dovecot, tls_certs) == []
     assert smtp_server.messages() == []
+
+
+def _notes(config_file: Path) -> list[tuple[str, str]]:
+    """Every drafted note as `afterview status --json` lists it: (step, state)."""
+    status = afterview("--config", str(config_file), "status", "--json")
+    assert status.returncode == 0, status.stderr
+    return [(note["step"], note["state"]) for note in json.loads(status.stdout)["notes"]]
+
+
+def _afterview_mails(dovecot: DovecotServer, certs: CertBundle) -> list[email.message.EmailMessage]:
+    """What afterview sent Carol (its loop header is on each): requests, notices, confirmations."""
+    return [m for m in _carol_inbox(dovecot, certs) if m["X-Afterview"]]
+
+
+def _notices(dovecot: DovecotServer, certs: CertBundle) -> list[str]:
+    """The texts of the notices telling Carol a reply of hers was not acted on."""
+    return [
+        m.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        for m in _afterview_mails(dovecot, certs)
+        if "not acted on" in str(m["Subject"])
+    ]
+
+
+def test_a_send_reply_with_a_token_never_issued_sends_nothing_and_says_why(
+    dovecot: DovecotServer,
+    smtp_server: SubmissionServer,
+    tls_certs: CertBundle,
+    config_file: Path,
+) -> None:
+    dovecot.deliver(CAROL, invitation())
+    run(config_file, NOW)
+    request = request_of(dovecot, tls_certs)
+    issued = re.search(r"\[av:([A-Za-z0-9_-]+)\]", str(request["Subject"]))
+    assert issued is not None
+    guess = secrets.token_urlsafe(24)  # looks like an issued token, was never issued
+    assert len(guess) == len(issued.group(1)) and guess != issued.group(1)
+    # The real token is gone from the subject tag, In-Reply-To and References alike.
+    wrong = reply_to(request, "SEND").replace(issued.group(1).encode(), guess.encode())
+    assert issued.group(1).encode() not in wrong and f"[av:{guess}]".encode() in wrong
+    dovecot.deliver(CAROL, wrong, sender=CAROL)
+    stderr = run(config_file, NOW + timedelta(minutes=10))
+    run(config_file, NOW + timedelta(minutes=20))
+    assert "no live approval token in the reply" in stderr
+    assert bob_notes(dovecot, tls_certs) == 0
+    assert not [m for m in smtp_server.messages() if "bob@example.test" in m.rcpt_tos]
+    [notice] = _notices(dovecot, tls_certs)
+    assert "did not act on your reply: no live approval token in the reply" in notice
+    assert _notes(config_file) == [("thank_you", "awaiting_approval")]
+
+
+def test_a_send_reply_after_the_request_expired_sends_nothing_and_says_why(
+    dovecot: DovecotServer,
+    smtp_server: SubmissionServer,
+    tls_certs: CertBundle,
+    config_file: Path,
+) -> None:
+    dovecot.deliver(CAROL, invitation())
+    run(config_file, NOW)
+    dovecot.deliver(CAROL, reply_to(request_of(dovecot, tls_certs), "SEND"), sender=CAROL)
+    late = NOW + timedelta(hours=72, minutes=1)  # approval.token_ttl is 72 h by default
+    stderr = run(config_file, late)
+    run(config_file, late + timedelta(minutes=20))
+    assert "the approval request has expired" in stderr
+    assert bob_notes(dovecot, tls_certs) == 0
+    assert not [m for m in smtp_server.messages() if "bob@example.test" in m.rcpt_tos]
+    [notice] = _notices(dovecot, tls_certs)
+    assert "the approval request has expired" in notice
+    assert _notes(config_file) == [("thank_you", "awaiting_approval")]
+
+
+def test_an_out_of_office_reply_to_the_request_sends_nothing_and_gets_no_notice(
+    dovecot: DovecotServer,
+    smtp_server: SubmissionServer,
+    tls_certs: CertBundle,
+    config_file: Path,
+) -> None:
+    dovecot.deliver(CAROL, invitation())
+    run(config_file, NOW)
+    request = request_of(dovecot, tls_certs)
+    # Carol's own autoresponder answers the request: from her address, threaded, "SEND" inside.
+    away = EmailMessage()
+    away["From"] = f"Carol Candidate <{CAROL}>"
+    away["To"] = request["From"]
+    away["Subject"] = "Out of Office: " + str(request["Subject"])
+    away["Date"] = format_datetime(NOW + timedelta(minutes=1))
+    away["Message-ID"] = make_msgid(domain="example.test")
+    away["In-Reply-To"] = request["Message-ID"]
+    away["References"] = request["Message-ID"]
+    away["Auto-Submitted"] = "auto-replied"
+    away.set_content("SEND")
+    dovecot.deliver(CAROL, away.as_bytes(), sender=CAROL)
+    stderr = run(config_file, NOW + timedelta(minutes=10))
+    run(config_file, NOW + timedelta(minutes=20))
+    assert "an automatic reply (Auto-Submitted: auto-replied)" in stderr
+    assert bob_notes(dovecot, tls_certs) == 0
+    assert [m["Message-ID"] for m in _afterview_mails(dovecot, tls_certs)] == [
+        request["Message-ID"]
+    ]  # no notice: nobody is told about an autoresponder
+    assert len(smtp_server.messages()) == 1  # the request, nothing else
+    # The request is still live: Carol's own SEND acts, once.
+    dovecot.deliver(CAROL, reply_to(request, "SEND"), sender=CAROL)
+    run(config_file, NOW + timedelta(minutes=30))
+    assert bob_notes(dovecot, tls_certs) == 1
+
+
+def test_a_send_reply_already_read_on_the_phone_still_sends_once(
+    dovecot: DovecotServer, tls_certs: CertBundle, config_file: Path
+) -> None:
+    dovecot.deliver(CAROL, invitation())
+    run(config_file, NOW)
+    answer = reply_to(request_of(dovecot, tls_certs), "SEND")
+    dovecot.deliver(CAROL, answer, sender=CAROL)
+    carol = client(dovecot, tls_certs, "carol", CAROL_PW)
+    try:  # Carol opened it on her phone before afterview's next pass: it is \Seen
+        carol.select_folder("INBOX")
+        answer_id = email.message_from_bytes(answer)["Message-ID"]
+        [uid] = carol.search(["HEADER", "Message-ID", answer_id])
+        carol.add_flags([uid], [imapclient.SEEN])
+        assert imapclient.SEEN in carol.get_flags([uid])[uid]
+    finally:
+        carol.logout()
+    run(config_file, NOW + timedelta(minutes=10))
+    run(config_file, NOW + timedelta(minutes=20))
+    assert bob_notes(dovecot, tls_certs) == 1
+    assert _notes(config_file) == [("thank_you", "sent")]
+
+
+def test_mute_on_the_approval_email_skips_the_note_and_no_check_in_follows(
+    dovecot: DovecotServer, tls_certs: CertBundle, config_file: Path
+) -> None:
+    dovecot.deliver(CAROL, invitation())
+    run(config_file, NOW)
+    dovecot.deliver(CAROL, reply_to(request_of(dovecot, tls_certs), "MUTE"), sender=CAROL)
+    run(config_file, NOW + timedelta(minutes=10))
+    assert bob_notes(dovecot, tls_certs) == 0
+    assert _notes(config_file) == [("thank_you", "skipped")]
+    # A skipped thank-you counts as done: without MUTE, a check-in would be drafted five
+    # business days later (Thursday 10 December), and a second one after that.
+    for later in (timedelta(days=8), timedelta(days=21)):
+        run(config_file, NOW + later)
+    assert _notes(config_file) == [("thank_you", "skipped")]
+    subjects = [str(m["Subject"]) for m in _afterview_mails(dovecot, tls_certs)]
+    assert not [s for s in subjects if "check-in" in s.lower()], subjects
+    assert bob_notes(dovecot, tls_certs) == 0
+
+
+ROUND_TWO_END = datetime(2026, 12, 10, 16, 0, tzinfo=UTC)
+
+
+def second_round_invitation(references: list[str]) -> bytes:
+    """Bob, answering in the thread, invites Carol to a second round a week later: an event of
+    its own (another UID), not a move of the first."""
+    message = email.message_from_bytes(invitation(), policy=default)
+    assert isinstance(message, EmailMessage)
+    part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
+    ics = part.get_content()
+    for old, new in (
+        ("UID:panel-42@", "UID:round-2@"),
+        ("DTSTAMP:20261125T090000Z", "DTSTAMP:20261204T090000Z"),
+        ("DTSTART:20261203T150000Z", "DTSTART:20261210T150000Z"),
+        ("DTEND:20261203T160000Z", "DTEND:20261210T160000Z"),
+        ("SUMMARY:Interview:", "SUMMARY:Second interview:"),
+    ):
+        assert old in ics
+        ics = ics.replace(old, new)
+    part.set_content(ics.encode(), maintype="text", subtype="calendar",
+                     params={"method": "REQUEST"})  # fmt: skip
+    text = message.get_body(("plain",))
+    assert text is not None
+    text.set_content("Hi Carol,\n\nthank you for your note! The team would like to meet you "
+                     "again for a second round on Thursday, December 10.\n\nBob")  # fmt: skip
+    for name in ("Subject", "Date", "Message-ID"):
+        del message[name]
+    message["Subject"] = "Re: Interview: Data Engineer - Lumen Labs"
+    message["Date"] = format_datetime(NOW + timedelta(days=1))
+    message["Message-ID"] = make_msgid(domain="lumen.example")
+    message["In-Reply-To"] = references[-1]
+    message["References"] = " ".join(references)
+    return message.as_bytes()
+
+
+def test_a_second_round_in_the_same_thread_gets_its_own_thank_you(
+    dovecot: DovecotServer, tls_certs: CertBundle, config_file: Path
+) -> None:
+    approve(dovecot, tls_certs, config_file)
+    run(config_file, NOW + timedelta(minutes=10))
+    bob = client(dovecot, tls_certs, "bob", BOB_PW)
+    try:
+        [thanks] = messages(bob, "INBOX")
+    finally:
+        bob.logout()
+    references = [*str(thanks["References"]).split(), str(thanks["Message-ID"])]
+    round_two = second_round_invitation(references)
+    dovecot.deliver(CAROL, round_two, sender="bob@example.test")
+    run(config_file, NOW + timedelta(days=1, hours=1))
+    assert _notes(config_file) == [("thank_you", "sent")]  # the second round is ahead
+    run(config_file, ROUND_TWO_END + timedelta(hours=1, minutes=30))
+    assert _notes(config_file) == [("thank_you", "sent"), ("thank_you", "awaiting_approval")]
+    status = json.loads(afterview("--config", str(config_file), "status", "--json").stdout)
+    assert len({note["interview_id"] for note in status["notes"]}) == 2  # one per round
+    asks = [
+        m for m in _afterview_mails(dovecot, tls_certs) if "Send? Thank-you" in str(m["Subject"])
+    ]
+    assert len(asks) == 2 and asks[0]["Message-ID"] != asks[1]["Message-ID"]
+    dovecot.deliver(CAROL, reply_to(asks[1], "SEND"), sender=CAROL)
+    run(config_file, ROUND_TWO_END + timedelta(hours=2))
+    assert _notes(config_file) == [("thank_you", "sent"), ("thank_you", "sent")]
+    bob = client(dovecot, tls_certs, "bob", BOB_PW)
+    try:
+        first, second = messages(bob, "INBOX")
+    finally:
+        bob.logout()
+    # Both notes in the one thread: the second answers the second-round invitation.
+    round_two_id = email.message_from_bytes(round_two)["Message-ID"]
+    assert str(second["In-Reply-To"]) == round_two_id
+    assert str(first["Message-ID"]) in str(second["References"])

@@ -295,3 +295,23 @@ def test_a_thread_the_user_marks_with_the_track_keyword_is_tracked(
     inbox = flags_by_id(carol, tls_certs, "INBOX")
     assert KEYWORD in inbox[ids["friend"]]  # Tom's mail waits on Carol, and she said to track it
     assert imapclient.SEEN not in inbox[ids["friend"]]
+
+
+def test_a_sender_listed_in_quiet_mute_keeps_their_thread_unmarked(
+    carol: DovecotServer, tls_certs: CertBundle, config_file: Path
+) -> None:
+    ids = seed(carol, tls_certs)
+    config_file.write_text(config_file.read_text() + "quiet: {mute: [dana@lumen.example]}\n")
+    run(config_file, NOW)
+    inbox = flags_by_id(carol, tls_certs, "INBOX")
+    sent = flags_by_id(carol, tls_certs, "Sent")
+    assert KEYWORD not in inbox[ids["recruiter"]]  # Dana waits on Carol, but Carol said no
+    assert imapclient.FLAGGED not in inbox[ids["recruiter"]]
+    assert KEYWORD in sent[ids["application"]]  # the other quiet thread is marked as usual
+    [digest] = [m for m in inbox_messages(carol, tls_certs) if m["X-Afterview"] == "digest"]
+    text = digest.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Platform Engineer position" in text
+    assert "Data Engineer role at Lumen Labs" not in text
+    run(config_file, NOW + timedelta(days=1, hours=1))  # still muted a day later
+    assert KEYWORD not in flags_by_id(carol, tls_certs, "INBOX")[ids["recruiter"]]
+    assert KEYWORD in flags_by_id(carol, tls_certs, "Sent")[ids["application"]]

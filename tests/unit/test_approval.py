@@ -286,3 +286,47 @@ def test_a_huge_hostile_reply_is_read_in_bounded_steps() -> None:
     # sees more than MAX_LIBRARY_TEXT characters.
     command = parse_command("SEND\n" + "On On " * 40_000)
     assert command.action is Action.SEND
+
+
+@pytest.mark.parametrize(
+    "robot",
+    [
+        "noreply@example.test",
+        "no-reply@example.test",
+        "do-not-reply@example.test",
+        "MAILER-DAEMON@example.test",
+        "postmaster@example.test",
+    ],
+)
+def test_a_robot_sender_never_acts_even_as_an_approver(robot: str) -> None:
+    # Listed as an approver, so only the robot rule stands between this SEND and the send.
+    raw = reply(sender=f"Mail Delivery System <{robot}>")
+    result = check(
+        read_reply(raw), PENDING, approvers=(robot.lower(),), trusted_authserv_id=None, now=NOW
+    )
+    assert (result.accepted, result.reason) == (
+        False,
+        "an automatic reply (sent by a robot address)",
+    )
+    assert verdict(raw) == (False, f"{robot.lower()} is not an approver")
+
+
+def test_a_delivery_or_read_report_never_acts() -> None:
+    """A read receipt Carol's own mail client sends back to the request: multipart/report,
+    from her address, threaded, with SEND on its first line."""
+    raw = (
+        "From: Carol <carol@example.test>\r\nTo: carol@example.test\r\n"
+        "Subject: Read: [afterview] Send? Thank-you note\r\n"
+        "Message-ID: <receipt-1@example.test>\r\n"
+        f"In-Reply-To: <{REQUEST_ID}>\r\nReferences: <{REQUEST_ID}>\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=disposition-notification; boundary="b"\r\n'
+        "\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSEND\r\n"
+        "\r\n--b\r\nContent-Type: message/disposition-notification\r\n\r\n"
+        f"Original-Message-ID: <{REQUEST_ID}>\r\n"
+        "Disposition: manual-action/MDN-sent-manually; displayed\r\n"
+        "\r\n--b--\r\n"
+    ).encode()
+    found = read_reply(raw)
+    assert found.command.action is Action.SEND  # the text alone would send
+    assert verdict(raw) == (False, "an automatic reply (a delivery or read report)")

@@ -294,3 +294,61 @@ def test_resend_of_a_note_found_in_sent_sends_nothing(config: Config, store: Sto
     assert after is not None and after.state is State.SENT
     found.send_approved(FollowUpReport())
     assert not any(BOB in recipients for recipients, _ in outgoing.mails)
+
+
+ALICE = "alice@lumen.example"
+PANEL_END = datetime(2026, 12, 3, 16, 0, tzinfo=UTC)  # Thursday, 17:00 in Berlin
+
+
+def panel(store: Store) -> int:
+    """An interview Bob and Alice held with Carol, in its thread; the interview's id."""
+    at, start = ARRIVED.isoformat(), PANEL_END - timedelta(hours=1)
+    with store.transaction() as db:
+        thread = store.new_thread(db, "Interview: Data Engineer", "interview", None)
+        store.add_message(db, message("panel@lumen.example", thread, ARRIVED, kind="scheduled"))
+        interview = Interview(
+            None, Status.SCHEDULED, "Lumen Labs", "Data Engineer", start=start,
+            end=start + timedelta(hours=1), thread_id=thread,
+            interviewers=(Person("Bob Interviewer", BOB), Person("Alice Panel", ALICE)),
+        )  # fmt: skip
+        return store.save_interview(db, interview, at)
+
+
+def drafted_notes(store: Store) -> list[tuple[str, ...]]:
+    """The recipients of each note waiting for the user's approval."""
+    return [entry.recipients for entry in FollowUpRecords(store).entries([State.AWAITING_APPROVAL])]
+
+
+def test_by_default_each_interviewer_gets_a_thank_you_of_their_own(
+    config: Config, store: Store
+) -> None:
+    assert config.followup.thank_you_to == "each"
+    panel(store)
+    outgoing = Outgoing()
+    followups(config, store, outgoing, PANEL_END + timedelta(hours=2)).propose(FollowUpReport())
+    assert sorted(drafted_notes(store)) == [(ALICE,), (BOB,)]
+    # One approval request per note, each to Carol only.
+    assert [recipients for recipients, _ in outgoing.mails] == [[CAROL], [CAROL]]
+    subjects = sorted(str(request["Subject"]) for _, request in outgoing.mails)
+    assert "Thank-you note to Alice Panel [av:" in subjects[0]
+    assert "Thank-you note to Bob Interviewer [av:" in subjects[1]
+
+
+def test_thank_you_to_all_gives_one_note_to_every_interviewer(
+    tmp_path: Path, config: Config, store: Store
+) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(path.read_text() + "followup: {thank_you_to: all}\n")
+    to_all = load_config(path)
+    assert to_all.state_dir == config.state_dir
+    panel(store)
+    outgoing = Outgoing()
+    followups(to_all, store, outgoing, PANEL_END + timedelta(hours=2)).propose(FollowUpReport())
+    [recipients] = drafted_notes(store)
+    assert sorted(recipients) == [ALICE, BOB]
+    [(to, request)] = outgoing.mails
+    assert to == [CAROL]
+    assert "Thank-you note to Bob Interviewer, Alice Panel [av:" in str(request["Subject"])
+    [entry] = FollowUpRecords(store).entries([State.AWAITING_APPROVAL])
+    note = email.message_from_bytes(entry.message, policy=default)
+    assert sorted(a.addr_spec for a in note["To"].addresses) == [ALICE, BOB]
