@@ -123,6 +123,11 @@ class FollowUps:
                     self._propose_one(interview, step.kind, recipients, report)
         for draft_id in self.records.unsent_requests() + self.records.snoozed_due(now):
             self._ask(draft_id, report, why="asking again")
+        if not self.dry_run:
+            for entry_id in self.records.expired_unanswered(now):
+                if self.records.move(entry_id, State.AWAITING_APPROVAL, State.EXPIRED,
+                                     detail="the approval request expired unanswered"):  # fmt: skip
+                    report.proposed.append(f"note {entry_id} expired unanswered")
 
     def _propose_one(
         self,

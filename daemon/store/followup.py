@@ -186,6 +186,18 @@ class FollowUpRecords:
                 (_iso(at), token_digest),
             )
 
+    def expired_unanswered(self, now: datetime) -> list[int]:
+        """Outbox entries waiting for an answer whose every request expired unused (a
+        snoozed one used its token and waits for its time)."""
+        rows = self.store.db.execute(
+            "SELECT outbox.id FROM outbox JOIN approval ON approval.draft_id = outbox.draft_id "
+            "WHERE outbox.state = ? GROUP BY outbox.id "
+            "HAVING SUM(approval.used_at IS NULL AND approval.expires_at > ?) = 0 "
+            "AND SUM(approval.used_at IS NULL AND approval.expires_at <= ?) > 0",
+            (State.AWAITING_APPROVAL.value, _iso(now), _iso(now)),
+        ).fetchall()
+        return [int(row[0]) for row in rows]
+
     def unsent_requests(self) -> list[int]:
         """Drafts whose latest live request was recorded but never went out."""
         rows = self.store.db.execute(

@@ -854,7 +854,7 @@ def test_a_send_reply_after_the_request_expired_sends_nothing_and_says_why(
     assert not [m for m in smtp_server.messages() if "bob@example.test" in m.rcpt_tos]
     [notice] = _notices(dovecot, tls_certs)
     assert "the approval request has expired" in notice
-    assert _notes(config_file) == [("thank_you", "awaiting_approval")]
+    assert _notes(config_file) == [("thank_you", "expired")]  # unanswered in time: closed
 
 
 def test_an_out_of_office_reply_to_the_request_sends_nothing_and_gets_no_notice(
