@@ -15,7 +15,7 @@ import email
 import hashlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.policy import SMTP, default
@@ -392,6 +392,9 @@ class FollowUps:
                 append_copy=not self.config.smtp.saves_sent_copy,
             )  # fmt: skip
             report.sent.append(f"{attempt.state.value}: {', '.join(entry.recipients)}")
+            if attempt.state is State.UNKNOWN:  # before asking, a look in Sent
+                found = outbox.recover(replace(entry, state=State.UNKNOWN), self.records, self.sent)
+                attempt = found if found.state is State.SENT else attempt
             if attempt.state is State.SENT:
                 self._confirm(entry, attempt.detail)
             elif attempt.state in (State.FAILED, State.UNKNOWN):
