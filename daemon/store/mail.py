@@ -172,13 +172,20 @@ class MailRecords(Connected):
         for other in others:
             if other == keep:
                 continue
-            for table in ("message", "thread_ref", "interview"):
+            for table in ("message", "thread_ref", "interview", "thread_mark"):
                 db.execute(f"UPDATE {table} SET thread_id = ? WHERE thread_id = ?", (keep, other))
+            # What either side knew stays known: a job, a MUTE, an outcome, a decision date
+            # (the later one).
             db.execute(
                 "UPDATE thread SET job = MAX(job, (SELECT job FROM thread WHERE id = ?)), "
-                "muted = MAX(muted, (SELECT muted FROM thread WHERE id = ?)) WHERE id = ?",
-                (other, other, keep),
+                "muted = MAX(muted, (SELECT muted FROM thread WHERE id = ?)), "
+                "outcome = COALESCE(outcome, (SELECT outcome FROM thread WHERE id = ?)), "
+                "decision_by = MAX(COALESCE(decision_by, ''), COALESCE((SELECT decision_by "
+                "FROM thread WHERE id = ?), '')) WHERE id = ?",
+                (other, other, other, other, keep),
             )
+            db.execute("UPDATE thread SET decision_by = NULL WHERE id = ? AND decision_by = ''",
+                       (keep,))  # fmt: skip
             db.execute("DELETE FROM thread WHERE id = ?", (other,))
 
     def add_message(self, db: sqlite3.Connection, message: StoredMessage) -> int:

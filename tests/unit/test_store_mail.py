@@ -163,3 +163,16 @@ def test_the_people_behind_a_thread_start_with_the_reply_to_of_the_latest_mail(
             ("carol@example.test", ""),  # the caller drops the user
             ("lee@firm.example", ""),  # copied in
         ]
+
+
+def test_merged_threads_keep_what_either_knew(tmp_path: Path) -> None:
+    with Store(tmp_path) as store, store.transaction() as db:
+        keep = store.new_thread(db, "A", "a", None)
+        other = store.new_thread(db, "B", "b", None)
+        store.set_thread_outcome(db, other, "rejection")
+        store.set_thread_decision(db, other, date(2026, 12, 4))
+        store.set_thread_decision(db, keep, date(2026, 12, 1))
+        store.merge_threads(db, keep, [other])
+    with Store(tmp_path) as store:
+        assert store.thread_outcome(keep) == "rejection"
+        assert store.thread_decision(keep) == date(2026, 12, 4)
