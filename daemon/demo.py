@@ -202,6 +202,7 @@ class Demo:
             self.heading("The approval email in your INBOX, as your mail program shows it")
             _show(self.say, request, ("From", "To", "Subject", "Date"))
             answer = self.answer()
+            self.summary["answer"] = answer.split()[0].upper()
             self.clock += timedelta(minutes=5)
             raw = _reply(request, answer, self.clock)
             self.say(f"  Your reply '{answer}' goes out through SMTP, as a mail program sends it.")
@@ -295,7 +296,7 @@ def _submit(servers: MailServers, raw: bytes, to: str) -> None:
 
 
 def run(*, yes: bool, say: Say = print, ask: Ask = input) -> int:
-    """Tell the story; 0 when the note reached the interviewer, 1 otherwise."""
+    """Tell the story; 0 when what reached the interviewer is what the answer asked for."""
     logging.getLogger("pymap").setLevel(logging.ERROR)
     logging.getLogger("mail.log").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory(prefix="afterview-demo-") as tmp, warnings.catch_warnings():
@@ -305,7 +306,9 @@ def run(*, yes: bool, say: Say = print, ask: Ask = input) -> int:
         except DemoFailed as exc:
             say(f"afterview demo: {exc}")
             summary = {"ok": False}
-    ok = summary.get("notes_delivered") == 1
+    # SEND must deliver the note; any other answer (SKIP, SNOOZE) must deliver nothing.
+    expected = 1 if summary.get("answer") == "SEND" else 0
+    ok = "answer" in summary and summary.get("notes_delivered") == expected
     summary["ok"] = ok
     say("")
     say("demo-summary " + json.dumps(summary, sort_keys=True))
