@@ -24,10 +24,9 @@ test: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest -W error tests/unit
 
-## demo: shows afterview at work on an embedded default
+## demo: afterview at work on mail servers it starts in-process (no account, no root)
 demo: $(STAMP)
-	AFTERVIEW_IMAP_PASSWORD=demo AFTERVIEW_SMTP_PASSWORD=demo \
-	  $(BIN)/afterview --config config.example.yaml check-config
+	$(BIN)/afterview demo --yes
 
 ## bench: speed and memory figures, each against a baseline measured in the same run
 bench: $(STAMP)

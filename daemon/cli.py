@@ -125,6 +125,16 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--html", action="store_true", help="print the HTML part, not the text")
     _add_now(digest, "the moment the digest is for (default: now)")
     digest.set_defaults(handler=preview_digest)
+    demo = commands.add_parser(
+        "demo",
+        help="show afterview at work on mail servers it starts in this process; needs no config",
+        description="Start real IMAP and SMTP servers on loopback, seed a job seeker's mailbox, "
+        "and run the engine against it step by step: the interview found, the approval email, "
+        "your SEND, the note delivered, the quiet threads marked, the digest. Cleans up after "
+        "itself.",
+    )
+    demo.add_argument("--yes", action="store_true", help="answer SEND for you (no prompt)")
+    demo.set_defaults(handler=run_demo)
     return parser
 
 
@@ -385,6 +395,14 @@ def show_status(args: argparse.Namespace, formatter: MaskingFormatter) -> int:
         for line in status_report.render(document):
             print(formatter.mask(line))
     return 0
+
+
+def run_demo(args: argparse.Namespace, formatter: MaskingFormatter) -> int:
+    from daemon import demo  # the embedded servers load only for this command
+
+    if args.log_level is None:
+        logs.set_level("warning")  # the demo narrates; the log keeps to problems
+    return demo.run(yes=args.yes)
 
 
 def preview_digest(args: argparse.Namespace, formatter: MaskingFormatter) -> int:
