@@ -23,6 +23,7 @@ from daemon.detect import classify_calendar, classify_email
 from daemon.durations import parse_duration
 from daemon.engine import Engine
 from daemon.errors import AfterviewError, PermanentError
+from daemon.followup import plans as followup_plans
 from daemon.logs import MaskingFormatter
 from daemon.mail import imap, smtp
 from daemon.model import Detection, Kind
@@ -385,7 +386,8 @@ def show_status(args: argparse.Namespace, formatter: MaskingFormatter) -> int:
     config = service.with_state_directory(config)  # as the service found it ($STATE_DIRECTORY)
     try:
         with Store(config.state_dir).open_read_only() as store:
-            document = status_report.collect(store, args.now or datetime.now(UTC))
+            now = args.now or datetime.now(UTC)
+            document = status_report.collect(store, now, followup_plans(config, store, now))
     except AfterviewError as exc:
         print(formatter.mask(f"afterview: {exc}"), file=sys.stderr)
         return 1

@@ -41,7 +41,7 @@ from daemon.mail import smtp
 from daemon.mail.smtp import SendResult
 from daemon.model import Person
 from daemon.outbox import OutboxEntry, State
-from daemon.plan import StepKind, ThreadFacts, plan
+from daemon.plan import FollowUpPlan, StepKind, ThreadFacts, plan
 from daemon.quiet import no_reply
 from daemon.store import Store
 from daemon.store.followup import FollowUpRecords, StoredDraft
@@ -104,6 +104,14 @@ class FollowUps:
         self._last_notice: datetime | None = None
 
     # Proposing ----------------------------------------------------------------------------
+
+    def plan_for(self, interview: Interview) -> FollowUpPlan:
+        """The interview's plan now, as `propose` reads it (for `afterview status`)."""
+        if interview.thread_id is not None and self.quiet.is_muted(interview.thread_id):
+            return FollowUpPlan((), stopped="you said MUTE for its thread")
+        facts = self._facts(interview)
+        return plan(interview, facts, self.config.followup, self.config.account.timezone,
+                    self.now())  # fmt: skip
 
     def propose(self, report: FollowUpReport) -> None:
         """Draft every due step that has no draft yet, and ask the user about it."""
@@ -639,3 +647,18 @@ def _why(kind: StepKind, interview: Interview) -> str:
 def _local(moment: datetime, config: Config) -> str:
     local = moment.astimezone(config.account.timezone)
     return f"{local:%a %d %b %Y, %H:%M} ({local.tzname()})"
+
+
+def plans(config: Config, store: Store, now: datetime) -> Callable[[Interview], FollowUpPlan]:
+    """Each interview's plan at `now`, read from the state alone (nothing is sent or kept)."""
+    reader = FollowUps(config, store, now=lambda: now, sent=SentCopies(_nothing, _nowhere),
+                       dry_run=True)  # fmt: skip
+    return reader.plan_for
+
+
+def _nothing(message: bytes) -> None:
+    raise AfterviewError("reading plans sends and files nothing")
+
+
+def _nowhere(send_id: str) -> bool:
+    raise AfterviewError("reading plans looks in no folder")

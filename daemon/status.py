@@ -5,20 +5,27 @@ The JSON form is documented in the README ("Status JSON"); fields are only ever 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from daemon.interviews import Interview, Status
+from daemon.plan import FollowUpPlan, StepState
 from daemon.store import Store
 from daemon.store.followup import notes_overview
 
 STATUS_VERSION = 1
 
 
-def collect(store: Store, now: datetime) -> dict[str, Any]:
+def collect(
+    store: Store, now: datetime, plans: Callable[[Interview], FollowUpPlan] | None = None
+) -> dict[str, Any]:
+    """`plans`: each interview's follow-up plan, shown with it when given."""
     upcoming, past = [], []
     for interview in store.interviews():
         entry = _interview(store, interview)
+        if plans is not None:
+            entry["plan"] = _plan(plans(interview))
         is_past = interview.start is not None and interview.start < now
         if interview.status is Status.CANCELLED or is_past:
             past.append(entry)
@@ -80,6 +87,18 @@ def _interview(store: Store, interview: Interview) -> dict[str, Any]:
     }
 
 
+def _plan(found: FollowUpPlan) -> dict[str, Any]:
+    waiting = [s for s in found.steps if s.state in (StepState.WAITING, StepState.DUE)]
+    step = min(waiting, key=lambda s: s.draft_at) if waiting else None
+    return {
+        "next": {"step": step.kind.value, "at": step.draft_at.isoformat(timespec="seconds")}
+        if step
+        else None,
+        "stopped": found.stopped,
+        "gone_quiet": found.gone_quiet,
+    }
+
+
 def render(document: dict[str, Any]) -> list[str]:
     """The human form: interviews first, then sync health."""
     lines = []
@@ -92,6 +111,13 @@ def render(document: dict[str, Any]) -> list[str]:
             company = item["company"] or "unknown company"
             role = f" ({item['role']})" if item["role"] else ""
             lines.append(f"  #{item['id']} {when}  {company}{role}  [{item['status']}]  with {who}")
+            plan = item.get("plan")
+            if plan and plan["gone_quiet"]:
+                lines.append("      gone quiet: no answer after two check-ins")
+            elif plan and plan["next"]:
+                lines.append(f"      next: {plan['next']['step']} from {plan['next']['at']}")
+            elif plan and plan["stopped"]:
+                lines.append(f"      plan stopped: {plan['stopped']}")
     notes = document.get("notes", [])
     lines.append(f"Notes: {len(notes)}")
     for note in notes:

@@ -16,6 +16,7 @@ from email.message import EmailMessage
 from email.policy import default
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
+from typing import Any
 
 import imapclient
 import pytest
@@ -602,6 +603,20 @@ def test_a_check_in_follows_silence_and_an_answer_stops_it(
     subjects = [str(m["Subject"]) for m in _carol_inbox(dovecot, tls_certs) if m["X-Afterview"]]
     check_ins = [s for s in subjects if "Check-in" in s]
     assert len(check_ins) == (0 if bob_answers else 1)
+    plan = _interview_plan(config_file, NOW + timedelta(days=8))
+    if bob_answers:
+        assert plan["stopped"] is not None and plan["next"] is None
+    else:  # the check-in is drafted and waits for Carol's answer: it is the next step
+        assert plan["stopped"] is None and plan["next"]["step"] == "check_in"
+
+
+def _interview_plan(config_file: Path, now: datetime) -> dict[str, Any]:
+    status = afterview("--config", str(config_file), "status", "--json", "--now", now.isoformat())
+    assert status.returncode == 0, status.stderr
+    interviews = json.loads(status.stdout)["interviews"]
+    [interview] = interviews["upcoming"] + interviews["past"]
+    plan: dict[str, Any] = interview["plan"]
+    return plan
 
 
 def updated_invitation(method: str, start: str, end: str) -> bytes:
