@@ -20,10 +20,15 @@ import email.errors
 import email.parser
 import email.policy
 import itertools
+import re
 from email.message import Message
 
 MAX_DEPTH = 8
 _HEADERS = email.parser.Parser(policy=email.policy.compat32)
+
+
+_BARE_CR = re.compile(r"\r(?!\n)")
+_BLANK_LINE = re.compile(r"\r?\n\r?\n")
 
 
 class _Unusual(Exception):
@@ -33,7 +38,7 @@ class _Unusual(Exception):
 def message_tree(raw: bytes) -> Message:
     """`email.message_from_bytes(raw, policy=compat32)`: the same parts, fewer steps."""
     text = raw.decode("ascii", "surrogateescape")  # as the standard BytesParser reads bytes
-    if "\r" in text and text.count("\r") != text.count("\r\n"):
+    if "\r" in text and _BARE_CR.search(text):
         return email.message_from_bytes(raw, policy=email.policy.compat32)  # bare CR line ends
     try:
         return _message(text, "text/plain", 0)
@@ -68,12 +73,11 @@ def _split_head(text: str) -> tuple[str, str]:
     """The header block (with its last line end) and the body after the blank line."""
     if text.startswith(("\r\n", "\n")):
         return "", text[2:] if text.startswith("\r\n") else text[1:]
-    crlf, lf = text.find("\r\n\r\n"), text.find("\n\n")
-    if lf < 0 and crlf < 0:
+    blank = _BLANK_LINE.search(text)  # one pass, up to the first blank line
+    if blank is None:
         return text, ""
-    if crlf >= 0 and (lf < 0 or crlf < lf):
-        return text[: crlf + 2], text[crlf + 4 :]
-    return text[: lf + 1], text[lf + 2 :]
+    head_end = blank.start() + (2 if text.startswith("\r\n", blank.start()) else 1)
+    return text[:head_end], text[blank.end() :]
 
 
 def _multipart(message: Message, body: str, depth: int) -> None:
