@@ -205,7 +205,8 @@ def _collect(message: Message, parsed: ParsedMail, budget: int) -> None:
         if part.is_multipart():
             continue
         content_type = part.get_content_type()
-        filename = _filename(part)
+        has_disposition = part.get("content-disposition") is not None
+        filename = _filename(part, has_disposition)
         if content_type == "message/rfc822":
             continue
         if content_type in ("text/calendar", "application/ics") or filename.endswith(".ics"):
@@ -213,7 +214,7 @@ def _collect(message: Message, parsed: ParsedMail, budget: int) -> None:
             if payload:
                 parsed.calendars.append(payload)
             continue
-        disposition = (part.get_content_disposition() or "").lower()
+        disposition = (part.get_content_disposition() or "").lower() if has_disposition else ""
         if disposition == "attachment" and not content_type.startswith("text/"):
             continue
         if content_type == "text/plain" and disposition != "attachment":
@@ -229,7 +230,9 @@ def _collect(message: Message, parsed: ParsedMail, budget: int) -> None:
     parsed.text = parsed.text[:budget]
 
 
-def _filename(part: Message) -> str:
+def _filename(part: Message, has_disposition: bool = True) -> str:
+    if not has_disposition and "name" not in str(part.get("content-type", "")).lower():
+        return ""  # no header that could name a file: no parameter parsing needed
     try:
         return (part.get_filename() or "").lower()
     except (ValueError, TypeError, IndexError, AttributeError):

@@ -57,10 +57,13 @@ def _message(text: str, default_type: str, depth: int) -> Message:
         raise _Unusual
     if default_type != "text/plain":
         message.set_default_type(default_type)
-    maintype = message.get_content_maintype()
+    content_type = message.get_content_type()  # read once: each call parses the header
+    maintype = content_type.partition("/")[0]
     if maintype == "multipart":
+        if content_type == "multipart/digest":
+            raise _Unusual  # its parts default to message/rfc822
         _multipart(message, body, depth)
-    elif message.get_content_type() == "message/delivery-status":
+    elif content_type == "message/delivery-status":
         raise _Unusual  # blocks of headers, each its own part
     elif maintype == "message":  # message/rfc822 and the rest: another message inside
         message.set_payload([_message(body, "text/plain", depth + 1)])
@@ -82,8 +85,8 @@ def _split_head(text: str) -> tuple[str, str]:
 
 def _multipart(message: Message, body: str, depth: int) -> None:
     boundary = message.get_boundary()
-    if boundary is None or message.get_content_subtype() == "digest":
-        raise _Unusual  # no boundary: the standard parser's defect handling; digests' defaults
+    if boundary is None:
+        raise _Unusual  # no boundary: the standard parser's defect handling
     separator = "--" + boundary
     delimiters = list(_delimiters(body, separator))
     if not delimiters or not delimiters[-1][2]:
