@@ -213,7 +213,7 @@ def gather(flags: Flags, ask: Ask | None) -> Answers:
             "give only one of --password-env, --password-command and --oauth2-token-command"
         )
     email = _email(flags.email, ask)
-    provider = _provider(flags.provider or guess_provider(email) or None, ask)
+    provider = _provider(flags.provider, guess_provider(email) or "imap", ask)
     name = flags.name if flags.name is not None else _ask(ask, "Your name (in From:)", "")
     timezone = _timezone(flags.timezone, ask)
     imap = _endpoint("imap", provider, flags.imap_host, flags.imap_port, flags.imap_security, ask)
@@ -259,17 +259,18 @@ def _email(given: str | None, ask: Ask | None) -> str:
         print("  that is not an email address, e.g. you@example.com")
 
 
-def _provider(given: str | None, ask: Ask | None) -> Provider:
+def _provider(given: str | None, guess: str, ask: Ask | None) -> Provider:
+    """The flag's provider, else the one the address suggests (asked to confirm)."""
     choices = "/".join(PROVIDERS)
     if given is None and ask is not None:
         for provider in PROVIDERS.values():
             print(f"  {provider.key:<9} {provider.title}")
-        given = _ask(ask, f"Provider ({choices})", "imap")
-    key = (given or "imap").strip().lower()
+        given = _ask(ask, f"Provider ({choices})", guess)
+    key = (given or guess).strip().lower()
     while key not in PROVIDERS:
         if ask is None:
             raise SetupError(f"--provider: expected one of {choices}, got {key!r}")
-        key = _ask(ask, f"Provider ({choices})", "imap").lower()
+        key = _ask(ask, f"Provider ({choices})", guess).lower()
     return PROVIDERS[key]
 
 

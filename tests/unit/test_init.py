@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import pty
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from daemon.config import CaldavCalendar, IcsUrlCalendar, Security, load_config
-from tests.cli import afterview
+from tests.cli import ROOT, afterview
 
 SECRET = "pw-Init-Secret-31"
 ENV = {"AV_INIT_PW": SECRET}
@@ -114,9 +118,7 @@ def test_special_characters_round_trip(tmp_path: Path, monkeypatch: pytest.Monke
     assert loaded.approval.approvers == ("me@example.com", "o'brien@example.com")
 
 
-def test_commands_are_references_never_secrets(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_commands_are_references_never_secrets(tmp_path: Path) -> None:
     script = tmp_path / "pw.sh"
     script.write_text(f"#!/bin/sh\necho {SECRET}\n")
     script.chmod(0o700)
@@ -144,7 +146,6 @@ def test_commands_are_references_never_secrets(
     assert code == 0, err
     assert load_config(oauth).imap.oauth2_token_command == (str(script),)
     assert SECRET not in oauth.read_text()
-    monkeypatch.delenv("AV_INIT_PW", raising=False)
 
 
 def test_missing_secret_is_explained_not_an_error(tmp_path: Path) -> None:
@@ -175,3 +176,44 @@ def test_unusable_flags_exit_1_and_write_nothing(
     assert code == 1
     assert message in err
     assert not config.exists()
+
+
+def test_wizard_asks_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a TTY every open question is asked; an empty answer takes the default shown."""
+    config = tmp_path / "config.yaml"
+    answers = [
+        "me@icloud.com",  # email
+        "",  # provider: icloud, guessed from the address
+        'Zoë "Z" Example',  # name
+        "Mars/Base",  # time zone: refused, asked again
+        "America/New_York",
+        "env",  # where the password is
+        "AV_INIT_PW",
+        "",  # approvers: the address
+        "https://caldav.icloud.com/",
+        "",  # no more calendars
+    ]
+    master, slave = pty.openpty()
+    try:
+        os.write(master, ("\n".join(answers) + "\n").encode())
+        result = subprocess.run(
+            [sys.executable, "-m", "daemon", "--config", str(config), "init", "--no-connect"],
+            stdin=slave,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env={**os.environ, **ENV},
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(master)
+        os.close(slave)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "app-specific password" in result.stdout and "unknown time zone" in result.stdout
+    monkeypatch.setenv("AV_INIT_PW", SECRET)
+    loaded = load_config(config)
+    assert loaded.imap.host == "imap.mail.me.com"
+    assert loaded.account.name == 'Zoë "Z" Example'
+    assert loaded.account.timezone.key == "America/New_York"
+    assert isinstance(loaded.calendars[0], CaldavCalendar)
