@@ -515,8 +515,7 @@ def init_config(args: argparse.Namespace, formatter: MaskingFormatter) -> int:
     )
     interactive = not args.yes and sys.stdin.isatty()
     try:
-        if path.exists() and not args.force:  # before any question
-            raise setup.SetupError(f"{path} exists already: afterview init --force replaces it")
+        setup.check_target(path, force=args.force)  # before any question
         answers = setup.gather(flags, _prompt if interactive else None)
         setup.write(path, setup.render(answers), force=args.force)
     except setup.SetupError as exc:

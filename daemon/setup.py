@@ -500,12 +500,17 @@ def _calendar_lines(answers: Answers) -> list[str]:
     return [*lines, ""]
 
 
-def write(path: Path, text: str, *, force: bool) -> None:
-    """Write the file readable by its owner only (folder 0700 when created here)."""
-    if path.exists() and not force:
-        raise SetupError(f"{path} exists already: afterview init --force replaces it")
+def check_target(path: Path, *, force: bool) -> None:
+    """Raise SetupError when `path` cannot take the config (asked before any question)."""
     if path.is_dir():
         raise SetupError(f"{path} is a folder; --config names the file to write")
+    if path.exists() and not force:
+        raise SetupError(f"{path} exists already: afterview init --force replaces it")
+
+
+def write(path: Path, text: str, *, force: bool) -> None:
+    """Write the file readable by its owner only (folder 0700 when created here)."""
+    check_target(path, force=force)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".yaml")
     try:
