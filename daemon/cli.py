@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
-from daemon import __version__, calendars, logs, service
+from daemon import __version__, calendars, logs, service, setup
 from daemon import status as status_report
 from daemon.config import CalendarSource, Config, ConfigError, default_config_path, load_config
 from daemon.detect import classify_calendar, classify_email
@@ -136,7 +136,70 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--yes", action="store_true", help="answer SEND for you (no prompt)")
     demo.set_defaults(handler=run_demo)
+    _add_init(commands)
     return parser
+
+
+def _add_init(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    init = commands.add_parser(
+        "init",
+        help="write a first config for your provider (asks on a terminal; or all by flags)",
+        description="Write a commented config for Gmail, Outlook, Fastmail, iCloud, Yahoo or "
+        "any IMAP provider, check it, log in (unless --no-connect) and say what to do next. "
+        "The file names where the password is found; it never holds one.",
+    )
+    init.add_argument(
+        "--provider",
+        choices=tuple(setup.PROVIDERS),
+        default=None,
+        help="the mail provider (default: guessed from --email, else imap)",
+    )
+    init.add_argument("--email", default=None, help="the address you job-hunt from")
+    init.add_argument("--name", default=None, help="your name, shown in From:")
+    init.add_argument("--timezone", default=None, help="IANA zone (default: the system's)")
+    init.add_argument(
+        "--approver",
+        action="append",
+        default=[],
+        metavar="EMAIL",
+        help="who may approve a send by reply; repeatable (default: --email)",
+    )
+    for kind in ("imap", "smtp"):
+        init.add_argument(
+            f"--{kind}-host",
+            default=None,
+            metavar="HOST",
+            help=f"the {kind.upper()} server (for --provider imap)",
+        )
+        init.add_argument(f"--{kind}-port", type=int, default=None, metavar="PORT")
+        init.add_argument(f"--{kind}-security", choices=("ssl", "starttls", "none"), default=None)
+    secret = init.add_mutually_exclusive_group()
+    secret.add_argument(
+        "--password-env",
+        metavar="VAR",
+        help=f"the environment variable with the password (default: {setup.DEFAULT_PASSWORD_ENV})",
+    )
+    secret.add_argument(
+        "--password-command",
+        metavar="CMD",
+        help="a command printing the password, e.g. 'pass show mail'",
+    )
+    secret.add_argument(
+        "--oauth2-token-command",
+        metavar="CMD",
+        help="a command printing an OAuth2 access token (XOAUTH2)",
+    )
+    init.add_argument(
+        "--calendar-url",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="a CalDAV or ICS URL to watch; repeatable",
+    )
+    init.add_argument("--yes", action="store_true", help="take the defaults; ask nothing")
+    init.add_argument("--force", action="store_true", help="replace an existing config")
+    init.add_argument("--no-connect", action="store_true", help="do not log in to the servers")
+    init.set_defaults(handler=init_config)
 
 
 def _backfill(text: str) -> timedelta:
@@ -219,6 +282,11 @@ def check_config(args: argparse.Namespace, formatter: MaskingFormatter) -> int:
     )
     if not args.connect:
         return 0
+    return check_connections(config, formatter)
+
+
+def check_connections(config: Config, formatter: MaskingFormatter) -> int:
+    """Log in to IMAP, SMTP and every calendar; one ok/FAIL line each; 1 if any failed."""
     checks: list[tuple[str, Callable[[], str]]] = [
         ("imap", lambda: _check_imap(config, formatter)),
         ("smtp", lambda: _check_smtp(config, formatter)),
@@ -426,3 +494,62 @@ def preview_digest(args: argparse.Namespace, formatter: MaskingFormatter) -> int
     print()
     print(formatter.mask(found.html if args.html else found.text))
     return 0
+
+
+def init_config(args: argparse.Namespace, formatter: MaskingFormatter) -> int:
+    path = config_path(args).expanduser()
+    flags = setup.Flags(
+        provider=args.provider,
+        email=args.email,
+        name=args.name,
+        timezone=args.timezone,
+        approvers=tuple(args.approver),
+        imap_host=args.imap_host,
+        imap_port=args.imap_port,
+        imap_security=args.imap_security,
+        smtp_host=args.smtp_host,
+        smtp_port=args.smtp_port,
+        smtp_security=args.smtp_security,
+        password_env=args.password_env,
+        password_command=args.password_command,
+        oauth2_token_command=args.oauth2_token_command,
+        calendars=tuple(args.calendar_url),
+    )
+    interactive = not args.yes and sys.stdin.isatty()
+    try:
+        setup.check_target(path, force=args.force)  # before any question
+        answers = setup.gather(flags, _prompt if interactive else None)
+        setup.write(path, setup.render(answers), force=args.force)
+    except setup.SetupError as exc:
+        print(f"afterview init: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {path} ({answers.provider.title}, mode 600)")
+    secret_ready = True
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        waiting = [p for p in exc.problems if p.message.startswith("no secret:")]
+        if len(waiting) != len(exc.problems):
+            for line in exc.lines():
+                print(formatter.mask(line), file=sys.stderr)
+            return 1
+        secret_ready, config = False, None
+        print(f"{path}: valid; the secret is not there yet ({waiting[0].message})")
+    status = 0
+    if config is not None:
+        formatter.add_secrets(config.secrets())
+        print(f"{path}: ok")
+        if not args.no_connect:
+            status = check_connections(config, formatter)
+    print("Next:")
+    for number, step in enumerate(setup.next_steps(answers, path, secret_ready=secret_ready), 1):
+        print(f"  {number}. {step}")
+    return status
+
+
+def _prompt(question: str, default: str) -> str:
+    shown = f" [{default}]" if default else ""
+    try:
+        return input(f"{question}{shown}: ")
+    except EOFError:
+        return ""
