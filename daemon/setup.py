@@ -68,7 +68,7 @@ PROVIDERS: dict[str, Provider] = {
             title="Gmail / Google Workspace",
             imap=_ssl("imap.gmail.com", 993),
             smtp=_ssl("smtp.gmail.com", 465),
-            sent="[Gmail]/Sent Mail",
+            sent=None,  # "[Gmail]/Sent Mail" in English only: SPECIAL-USE finds it in any
             saves_sent_copy=True,
             login_notes=(
                 "Gmail refuses your normal password here. Use an app password (needs 2-Step",
@@ -459,7 +459,7 @@ def render(answers: Answers) -> str:
             sent = _q(p.sent) if p.sent else "null"
             comment = "# null: found by SPECIAL-USE \\Sent"
             if p.key == "gmail":
-                comment = "# in another language: null finds it by SPECIAL-USE"
+                comment = "# null: found by SPECIAL-USE (\"[Gmail]/Sent Mail\" in English)"
             lines += ["  folders:", f"    sent: {sent}  {comment}"]
         else:
             why = "the provider files sent mail itself" if p.saves_sent_copy else "afterview files"
