@@ -109,6 +109,8 @@ class FollowUps:
         """The interview's plan now, as `propose` reads it (for `afterview status`)."""
         if interview.thread_id is not None and self.quiet.is_muted(interview.thread_id):
             return FollowUpPlan((), stopped="you said MUTE for its thread")
+        if interview.id is not None and self.store.interview_closed(interview.id) == "done":
+            return FollowUpPlan((), stopped="you marked it done")
         facts = self._facts(interview)
         return plan(interview, facts, self.config.followup, self.config.account.timezone,
                     self.now())  # fmt: skip
@@ -119,6 +121,8 @@ class FollowUps:
         for interview in self.store.interviews():
             if interview.id is None or interview.status is Status.CANCELLED:
                 continue
+            if self.store.interview_closed(interview.id) is not None:
+                continue  # the user marked it done (or not an interview)
             if interview.thread_id is not None and self.quiet.is_muted(interview.thread_id):
                 continue  # the user said MUTE for this thread
             facts = self._facts(interview)

@@ -23,9 +23,9 @@ def collect(
     """`plans`: each interview's follow-up plan, shown with it when given."""
     upcoming, past = [], []
     for interview in store.interviews():
-        entry = _interview(store, interview)
+        entry = interview_entry(store, interview)
         if plans is not None:
-            entry["plan"] = _plan(plans(interview))
+            entry["plan"] = plan_entry(plans(interview))
         is_past = interview.start is not None and interview.start < now
         if interview.status is Status.CANCELLED or is_past:
             past.append(entry)
@@ -67,7 +67,8 @@ def collect(
     }
 
 
-def _interview(store: Store, interview: Interview) -> dict[str, Any]:
+def interview_entry(store: Store, interview: Interview) -> dict[str, Any]:
+    """One interview as `status --json` and `interviews --json` print it."""
     assert interview.id is not None
     return {
         "id": interview.id,
@@ -80,6 +81,7 @@ def _interview(store: Store, interview: Interview) -> dict[str, Any]:
         "meeting_url": interview.meeting_url,
         "location": interview.location,
         "thread_id": interview.thread_id,
+        "closed": store.interview_closed(interview.id),
         "seen_in": [
             {"source": source, "kind": kind, "at": at}
             for source, kind, at in store.interview_sources(interview.id)
@@ -87,7 +89,7 @@ def _interview(store: Store, interview: Interview) -> dict[str, Any]:
     }
 
 
-def _plan(found: FollowUpPlan) -> dict[str, Any]:
+def plan_entry(found: FollowUpPlan) -> dict[str, Any]:
     waiting = [s for s in found.steps if s.state in (StepState.WAITING, StepState.DUE)]
     step = min(waiting, key=lambda s: s.draft_at) if waiting else None
     return {

@@ -468,8 +468,15 @@ def apply_sighting(
     store: Store, db: sqlite3.Connection, known: list[Interview], sighting: Sighting, at: str
 ) -> str | None:
     """Merge one sighting into the interviews (updating `known` in place); a log line or None."""
+    if store.source_ignored(sighting.source):
+        return None  # the user said it is not an interview
     change = merging.merge(known, sighting)
     if change is None:
+        return None
+    if change.interview.id is not None and store.interview_closed(change.interview.id) == "ignored":
+        store.ignore_source(
+            db, sighting.source, change.interview.id, sighting.detection.kind.value, at
+        )
         return None
     if change.what in ("unchanged", "stale"):
         if change.interview.id is not None:

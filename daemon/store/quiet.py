@@ -132,6 +132,12 @@ class QuietRecords:
             cursor = db.execute("UPDATE thread SET muted = 1 WHERE id = ?", (thread_id,))
         return cursor.rowcount > 0
 
+    def unmute(self, thread_id: int) -> bool:
+        """The user takes MUTE back: the quiet rules see the thread again. False when unknown."""
+        with self.store.transaction() as db:
+            cursor = db.execute("UPDATE thread SET muted = 0 WHERE id = ?", (thread_id,))
+        return cursor.rowcount > 0
+
     def is_muted(self, thread_id: int) -> bool:
         row = self.store.db.execute("SELECT muted FROM thread WHERE id = ?", (thread_id,))
         found = row.fetchone()

@@ -88,6 +88,65 @@ class InterviewRecords(Connected):
         ).fetchone()
         return int(row[0]) if row else None
 
+    # Corrections by the user --------------------------------------------------------------
+
+    def ignore_interview(self, interview_id: int, at: str) -> bool:
+        """Not an interview: cancelled, closed as ignored, and every source it was seen in
+        ignored, so a later sighting of one of them brings nothing back. False if unknown."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "UPDATE interview SET status = ?, closed = 'ignored', closed_at = ?, "
+                "updated_at = ? WHERE id = ?",
+                (Status.CANCELLED.value, at, at, interview_id),
+            )
+            db.execute(
+                "UPDATE interview_source SET ignored = 1 WHERE interview_id = ?", (interview_id,)
+            )
+            if cursor.rowcount:
+                db.execute(
+                    "INSERT INTO audit_log (at, event, detail) VALUES (?, 'interview ignored', ?)",
+                    (at, f"interview {interview_id}"),
+                )
+        return cursor.rowcount > 0
+
+    def finish_interview(self, interview_id: int, at: str) -> bool:
+        """The user is done with it: its plan stops (no note is drafted from now on)."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "UPDATE interview SET closed = 'done', closed_at = ?, updated_at = ? "
+                "WHERE id = ? AND closed IS NULL",
+                (at, at, interview_id),
+            )
+            if cursor.rowcount:
+                db.execute(
+                    "INSERT INTO audit_log (at, event, detail) VALUES (?, 'interview done', ?)",
+                    (at, f"interview {interview_id}"),
+                )
+        return cursor.rowcount > 0 or self.interview(interview_id) is not None
+
+    def interview_closed(self, interview_id: int) -> str | None:
+        """ "ignored" (not an interview) or "done" (the user closed it), else None."""
+        row = self.db.execute(
+            "SELECT closed FROM interview WHERE id = ?", (interview_id,)
+        ).fetchone()
+        return str(row[0]) if row and row[0] else None
+
+    def source_ignored(self, source: str) -> bool:
+        row = self.db.execute(
+            "SELECT 1 FROM interview_source WHERE source = ? AND ignored = 1", (source,)
+        ).fetchone()
+        return row is not None
+
+    def ignore_source(
+        self, db: sqlite3.Connection, source: str, interview_id: int, kind: str, at: str
+    ) -> None:
+        """A new sighting of an ignored interview: kept as ignored too."""
+        db.execute(
+            "INSERT INTO interview_source (source, interview_id, kind, seen_at, ignored) "
+            "VALUES (?, ?, ?, ?, 1) ON CONFLICT (source) DO UPDATE SET ignored = 1",
+            (source, interview_id, kind, at),
+        )
+
     # Calendars and health ------------------------------------------------------------------
 
     def calendar_entries(self, source: str) -> list[CalendarEntry]:

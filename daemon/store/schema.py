@@ -271,6 +271,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        "0013_interview_corrections",
+        """
+        ALTER TABLE interview ADD COLUMN closed TEXT;
+        ALTER TABLE interview ADD COLUMN closed_at TEXT;
+        ALTER TABLE interview_source ADD COLUMN ignored INTEGER NOT NULL DEFAULT 0;
+        """,
+    ),
 )
 
 
