@@ -16,7 +16,7 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.policy import SMTP, default
 from email.utils import format_datetime, formataddr, make_msgid
@@ -342,6 +342,13 @@ class FollowUps:
                 if interview is not None and interview.thread_id is not None:
                     self.quiet.mute(interview.thread_id)
                     report.replies.append(f"muted thread {interview.thread_id}")
+        elif action is Action.IGNORE:  # "NOT AN INTERVIEW": the note and the interview go
+            entry = self.records.entry_of(draft.id)
+            current = entry.state if entry is not None else State.AWAITING_APPROVAL
+            if self.records.use_token(digest, draft.id, State.SKIPPED, now, current=current):
+                at = now.astimezone(UTC).isoformat(timespec="seconds")
+                self.store.ignore_interview(draft.interview_id, at)
+                report.replies.append(f"interview {draft.interview_id} ignored")
         elif action is Action.RESEND:
             entry = self.records.entry_of(draft.id)
             if entry is None or entry.state not in (State.UNKNOWN, State.FAILED):

@@ -1018,3 +1018,27 @@ def test_a_second_round_in_the_same_thread_gets_its_own_thank_you(
     round_two_id = email.message_from_bytes(round_two)["Message-ID"]
     assert str(second["In-Reply-To"]) == round_two_id
     assert str(first["Message-ID"]) in str(second["References"])
+
+
+def test_not_an_interview_in_reply_to_a_request_drops_the_note_and_the_interview(
+    dovecot: DovecotServer, tls_certs: CertBundle, config_file: Path
+) -> None:
+    dovecot.deliver(CAROL, invitation())
+    run(config_file, NOW)
+    answer = reply_to(request_of(dovecot, tls_certs), "NOT AN INTERVIEW")
+    dovecot.deliver(CAROL, answer, sender=CAROL)
+    run(config_file, NOW + timedelta(minutes=10))
+    run(config_file, NOW + timedelta(days=8))  # no check-in, no new request either
+    assert bob_notes(dovecot, tls_certs) == 0
+    assert _notes(config_file) == [("thank_you", "skipped")]
+    status = afterview("--config", str(config_file), "status", "--json")
+    interviews = json.loads(status.stdout)["interviews"]
+    [interview] = interviews["upcoming"] + interviews["past"]
+    assert (interview["status"], interview["closed"]) == ("cancelled", "ignored")
+    # The invitation seen again (a later pass, or its copy) does not bring it back.
+    dovecot.deliver(CAROL, invitation())
+    run(config_file, NOW + timedelta(days=9))
+    again = json.loads(afterview("--config", str(config_file), "status", "--json").stdout)
+    assert [i["closed"] for i in again["interviews"]["upcoming"] + again["interviews"]["past"]] == [
+        "ignored"
+    ]
