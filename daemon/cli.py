@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 from daemon import __version__, calendars, logs, service, setup
 from daemon import status as status_report
@@ -31,6 +32,7 @@ from daemon.store import Store
 from daemon.tracking import preview
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 Handler = Callable[[argparse.Namespace, MaskingFormatter], int]
 
@@ -450,18 +452,33 @@ def _reload_config(args: argparse.Namespace, formatter: MaskingFormatter) -> Con
     return service.with_state_directory(config) if config is not None else None
 
 
-def show_status(args: argparse.Namespace, formatter: MaskingFormatter) -> int:
+def read_state(
+    args: argparse.Namespace,
+    formatter: MaskingFormatter,
+    read: Callable[[Config, Store, datetime], T],
+) -> tuple[Config, T] | None:
+    """What a reading command reads from the state (safe while the daemon runs), with the
+    config; None, the problem printed, when the config or the state cannot be read."""
     config = load(args, formatter)
     if config is None:
-        return 1
+        return None
     config = service.with_state_directory(config)  # as the service found it ($STATE_DIRECTORY)
+    now = args.now or datetime.now(UTC)
     try:
         with Store(config.state_dir).open_read_only() as store:
-            now = args.now or datetime.now(UTC)
-            document = status_report.collect(store, now, followup_plans(config, store, now))
+            return config, read(config, store, now)
     except AfterviewError as exc:
         print(formatter.mask(f"afterview: {exc}"), file=sys.stderr)
+        return None
+
+
+def show_status(args: argparse.Namespace, formatter: MaskingFormatter) -> int:
+    found = read_state(
+        args, formatter, lambda c, s, now: status_report.collect(s, now, followup_plans(c, s, now))
+    )
+    if found is None:
         return 1
+    document = found[1]
     if args.json:
         print(json.dumps(document, indent=2, ensure_ascii=False))
     else:
@@ -479,17 +496,10 @@ def run_demo(args: argparse.Namespace, formatter: MaskingFormatter) -> int:
 
 
 def preview_digest(args: argparse.Namespace, formatter: MaskingFormatter) -> int:
-    config = load(args, formatter)
-    if config is None:
+    read = read_state(args, formatter, preview)
+    if read is None:
         return 1
-    config = service.with_state_directory(config)
-    now = args.now or datetime.now(UTC)
-    try:
-        with Store(config.state_dir).open_read_only() as store:
-            found = preview(config, store, now)
-    except AfterviewError as exc:
-        print(formatter.mask(f"afterview: {exc}"), file=sys.stderr)
-        return 1
+    found = read[1]
     if found is None:
         print("nothing to say: no digest would go out (digest.send_when_empty is off)")
         return 0

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from daemon import service
 from daemon import status as status_report
-from daemon.cli import Handler, load
+from daemon.cli import Handler, load, read_state
 from daemon.config import Config
 from daemon.errors import AfterviewError
 from daemon.export import to_csv, to_ics
@@ -96,21 +96,14 @@ def _state(args: argparse.Namespace, formatter: MaskingFormatter) -> Config | No
 
 
 def list_interviews(args: argparse.Namespace, formatter: MaskingFormatter) -> int:
-    config = _state(args, formatter)
-    if config is None:
+    found = read_state(
+        args,
+        formatter,
+        lambda c, s, now: status_report.interview_entries(s, followup_plans(c, s, now)),
+    )
+    if found is None:
         return 1
-    now = args.now or datetime.now(UTC)
-    try:
-        with Store(config.state_dir).open_read_only() as store:
-            plans = followup_plans(config, store, now)
-            entries = []
-            for interview in store.interviews():
-                entry = status_report.interview_entry(store, interview)
-                entry["plan"] = status_report.plan_entry(plans(interview))
-                entries.append(entry)
-    except AfterviewError as exc:
-        print(formatter.mask(f"afterview: {exc}"), file=sys.stderr)
-        return 1
+    config, entries = found[0], [entry for _, entry in found[1]]
     if args.json:
         print(json.dumps(entries, indent=2, ensure_ascii=False))
         return 0
@@ -193,21 +186,16 @@ def _mute_thread(mute: bool) -> Handler:
 
 
 def export_state(args: argparse.Namespace, formatter: MaskingFormatter) -> int:
-    config = _state(args, formatter)
-    if config is None:
+    def read(config: Config, store: Store, now: datetime) -> bytes:
+        plans = followup_plans(config, store, now)
+        if args.csv:
+            return to_csv(store.interviews(), plans, notes_overview(store)).encode()
+        return to_ics(store.interviews(), plans, now)
+
+    found = read_state(args, formatter, read)
+    if found is None:
         return 1
-    now = args.now or datetime.now(UTC)
-    try:
-        with Store(config.state_dir).open_read_only() as store:
-            plans = followup_plans(config, store, now)
-            interviews = store.interviews()
-            if args.csv:
-                data = to_csv(interviews, plans, notes_overview(store)).encode()
-            else:
-                data = to_ics(interviews, plans, now)
-    except AfterviewError as exc:
-        print(formatter.mask(f"afterview: {exc}"), file=sys.stderr)
-        return 1
+    data = found[1]
     if args.out is None:
         sys.stdout.buffer.write(data)
         return 0

@@ -17,15 +17,25 @@ from daemon.store.followup import notes_overview
 STATUS_VERSION = 1
 
 
+def interview_entries(
+    store: Store, plans: Callable[[Interview], FollowUpPlan] | None = None
+) -> list[tuple[Interview, dict[str, Any]]]:
+    """Every interview with its JSON entry (and its plan, when `plans` is given)."""
+    found = []
+    for interview in store.interviews():
+        entry = interview_entry(store, interview)
+        if plans is not None:
+            entry["plan"] = plan_entry(plans(interview))
+        found.append((interview, entry))
+    return found
+
+
 def collect(
     store: Store, now: datetime, plans: Callable[[Interview], FollowUpPlan] | None = None
 ) -> dict[str, Any]:
     """`plans`: each interview's follow-up plan, shown with it when given."""
     upcoming, past = [], []
-    for interview in store.interviews():
-        entry = interview_entry(store, interview)
-        if plans is not None:
-            entry["plan"] = plan_entry(plans(interview))
+    for interview, entry in interview_entries(store, plans):
         is_past = interview.start is not None and interview.start < now
         if interview.status is Status.CANCELLED or is_past:
             past.append(entry)

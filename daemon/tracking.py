@@ -204,9 +204,7 @@ class DailyDigest:
         local = self.now().astimezone(self.config.account.timezone)
         if not policy.enabled or local.time() < policy.at:
             return False
-        return not self.records.digest_for(
-            local.date().isoformat(), _digest_id(local, self.domain)
-        )[1]
+        return not self.records.digest_sent_on(local.date().isoformat())  # a read, each minute
 
     def render(self) -> Digest | None:
         """The digest as it would go out now (`afterview digest --preview`)."""

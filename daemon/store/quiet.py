@@ -163,6 +163,10 @@ class QuietRecords:
 
     # Digests -------------------------------------------------------------------------------
 
+    def digest_sent_on(self, day: str) -> bool:
+        row = self.store.db.execute("SELECT sent_at FROM digest WHERE day = ?", (day,)).fetchone()
+        return row is not None and row[0] is not None
+
     def digest_for(self, day: str, message_id: str) -> tuple[str, bool]:
         """The Message-ID of the digest for `day` (a new one is recorded with `message_id`),
         and whether it was sent already: one digest a day, whatever restarts happen."""

@@ -89,21 +89,29 @@ def messages(c: imapclient.IMAPClient, folder: str) -> list[email.message.EmailM
     ]
 
 
+def carol_answers(
+    original: email.message.Message, text: str, at: datetime, prefix: str = "Re: "
+) -> EmailMessage:
+    """Carol's mail in the thread of `original`: to its sender, threaded, `text` as body."""
+    answer = EmailMessage()
+    answer["From"] = f"Carol Candidate <{CAROL}>"
+    answer["To"] = original["From"]
+    answer["Subject"] = prefix + str(original["Subject"])
+    answer["Date"] = format_datetime(at)
+    answer["Message-ID"] = make_msgid(domain="example.test")
+    answer["In-Reply-To"] = original["Message-ID"]
+    answer["References"] = original["Message-ID"]
+    answer.set_content(text)
+    return answer
+
+
 def reply_to(request: email.message.EmailMessage, text: str) -> bytes:
     """A reply as Thunderbird writes it: To the sender, threaded, the request quoted below."""
     body = request.get_body(("plain",))
     assert body is not None
     quoted = "".join(f"> {line}\n" for line in body.get_content().splitlines())
-    answer = EmailMessage()
-    answer["From"] = f"Carol Candidate <{CAROL}>"
-    answer["To"] = request["From"]
-    answer["Subject"] = "Re: " + str(request["Subject"])
-    answer["Date"] = format_datetime(NOW + timedelta(minutes=5))
-    answer["Message-ID"] = make_msgid(domain="example.test")
-    answer["In-Reply-To"] = request["Message-ID"]
-    answer["References"] = request["Message-ID"]
-    answer.set_content(f"{text}\n\nOn Thu, Dec 3, 2026, afterview wrote:\n{quoted}")
-    return answer.as_bytes()
+    quoting = f"{text}\n\nOn Thu, Dec 3, 2026, afterview wrote:\n{quoted}"
+    return carol_answers(request, quoting, NOW + timedelta(minutes=5)).as_bytes()
 
 
 @pytest.fixture
@@ -785,14 +793,11 @@ def test_an_invitation_the_user_answered_gets_no_reminder(
     dovecot.deliver(CAROL, invite, sender="bob@example.test")
     run(config_file, INVITED_AT + timedelta(hours=1))
     # Carol answers from her mail client: the reply is filed in her Sent folder.
-    answer = EmailMessage()
-    answer["From"] = f"Carol Candidate <{CAROL}>"
-    answer["To"] = "Bob Interviewer <bob@example.test>"
-    answer["Subject"] = "Re: Interview for the Data Engineer role at Lumen Labs"
-    answer["Date"] = format_datetime(INVITED_AT + timedelta(hours=2))
-    answer["Message-ID"] = make_msgid(domain="example.test")
-    answer["In-Reply-To"] = answer["References"] = email.message_from_bytes(invite)["Message-ID"]
-    answer.set_content("Hi Bob,\n\nTuesday or Wednesday afternoon would suit me.\n\nCarol")
+    answer = carol_answers(
+        email.message_from_bytes(invite),
+        "Hi Bob,\n\nTuesday or Wednesday afternoon would suit me.\n\nCarol",
+        INVITED_AT + timedelta(hours=2),
+    )
     carol = client(dovecot, tls_certs, "carol", CAROL_PW)
     try:
         carol.append("Sent", answer.as_bytes(), flags=[b"\\Seen"])
@@ -882,16 +887,8 @@ def test_an_out_of_office_reply_to_the_request_sends_nothing_and_gets_no_notice(
     run(config_file, NOW)
     request = request_of(dovecot, tls_certs)
     # Carol's own autoresponder answers the request: from her address, threaded, "SEND" inside.
-    away = EmailMessage()
-    away["From"] = f"Carol Candidate <{CAROL}>"
-    away["To"] = request["From"]
-    away["Subject"] = "Out of Office: " + str(request["Subject"])
-    away["Date"] = format_datetime(NOW + timedelta(minutes=1))
-    away["Message-ID"] = make_msgid(domain="example.test")
-    away["In-Reply-To"] = request["Message-ID"]
-    away["References"] = request["Message-ID"]
+    away = carol_answers(request, "SEND", NOW + timedelta(minutes=1), prefix="Out of Office: ")
     away["Auto-Submitted"] = "auto-replied"
-    away.set_content("SEND")
     dovecot.deliver(CAROL, away.as_bytes(), sender=CAROL)
     stderr = run(config_file, NOW + timedelta(minutes=10))
     run(config_file, NOW + timedelta(minutes=20))
