@@ -415,7 +415,7 @@ class FollowUps:
                 found = outbox.recover(replace(entry, state=State.UNKNOWN), self.records, self.sent)
                 attempt = found if found.state is State.SENT else attempt
             if attempt.state is State.SENT:
-                self._confirm(entry, attempt.detail)
+                self._confirm(entry, attempt)
             elif attempt.state in (State.FAILED, State.UNKNOWN):
                 self._ask_resend(draft_id, entry, attempt.state, attempt.detail, report)
 
@@ -469,17 +469,24 @@ class FollowUps:
             for at in self.store.thread_message_times(interview.thread_id, from_me=False)
         )
 
-    def _confirm(self, entry: OutboxEntry, detail: str) -> None:
-        """Tell the user what went out: to whom, when, and the final text."""
+    def _confirm(self, entry: OutboxEntry, attempt: outbox.Attempt) -> None:
+        """Tell the user what went out: to whom, when, and the final text; and whom the server
+        refused, who never got it."""
         at = _local(self.now(), self.config)
         sent = email.message_from_bytes(entry.message, policy=default)
         part = sent.get_body(("plain",)) if isinstance(sent, EmailMessage) else None
         text = part.get_content() if isinstance(part, EmailMessage) else ""
+        to = ", ".join(r for r in entry.recipients if r not in attempt.refused)
+        refused = "".join(
+            f"Not sent to {r}: the mail server refused it ({why}).\n"
+            for r, why in attempt.refused.items()
+        )
         body = (
-            f"Sent to {', '.join(entry.recipients)} at {at} ({detail}).\n\n"
+            f"Sent to {to} at {at} ({attempt.detail}).\n{refused}\n"
             f"Subject: {sent['Subject']}\n\n{text}"
         )
-        self.tell_user(f"[afterview] Sent: note to {', '.join(entry.recipients)}", body)
+        not_to = f" (refused: {', '.join(attempt.refused)})" if attempt.refused else ""
+        self.tell_user(f"[afterview] Sent: note to {to}{not_to}", body)
 
     def _notice(self, reason: str, draft_id: int | None) -> None:
         """Tell the user why a reply did nothing; at most one notice per NOTICE_EVERY."""

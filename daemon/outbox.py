@@ -17,7 +17,7 @@ side effect sits a named `checkpoint`, where the crash tests kill the process.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
@@ -124,6 +124,7 @@ class SentFolder(Protocol):
 class Attempt:
     state: State
     detail: str
+    refused: dict[str, str] = field(default_factory=dict)  # sent, but not to these (the reply)
 
 
 def send_approved(
@@ -163,10 +164,11 @@ def send_approved(
             try:
                 sent.append(entry.message)
             except Exception as exc:  # a failed APPEND never makes a sent message a failure
-                return Attempt(State.SENT, f"sent; the copy to Sent failed, retried later: {exc}")
+                copy = f"sent; the copy to Sent failed, retried later: {exc}"
+                return Attempt(State.SENT, copy, result.refused)
             checkpoint("sent-copy-appended")
         store.copy_filed(entry.id)
-        return Attempt(State.SENT, result.detail)
+        return Attempt(State.SENT, result.detail, result.refused)
     if result.outcome is Outcome.UNKNOWN:
         store.move(entry.id, State.SENDING, State.UNKNOWN, detail=result.detail, attempts=attempts)
         return Attempt(State.UNKNOWN, result.detail)

@@ -3,6 +3,8 @@
 `send` knows which phase failed, because the outbox's safety depends on it: a failure before the
 message data was handed over, or an explicit reply code to it, means "not sent"; a lost
 connection or a timeout after the data went out means "unknown" and is never retried blindly.
+A recipient refused for good at RCPT TO (5xx) is left out and reported with the others' success;
+one refused for now (4xx) holds the message back from everyone until the retry.
 """
 
 from __future__ import annotations
@@ -142,6 +144,15 @@ async def send(
             transient = any(reply.startswith("4") for reply in refused.values())
             outcome = Outcome.RETRY if transient else Outcome.FAILED
             return SendResult(outcome, f"every recipient was refused: {refused}", (), refused)
+        deferred = {r: why for r, why in refused.items() if why.startswith("4")}
+        if deferred:
+            # Refused for now: nothing is handed over, and the whole note waits for the retry.
+            # Sent to the others now, it could reach the deferred one only by a second send,
+            # which would resend it to the others, or by none, which would lose it.
+            said = ", ".join(f"{r} ({why})" for r, why in deferred.items())
+            return SendResult(
+                Outcome.RETRY, f"refused for now: {said}; sent to nobody", (), refused
+            )
         phase = "message"  # until the final dot, the server can only drop what it got
         dot: list[bool] = []
 

@@ -10,7 +10,7 @@ from tests.harness.dovecot import DovecotServer
 from tests.harness.errors import HarnessError
 from tests.harness.keyword_refusing import KeywordRefusingDovecot
 from tests.harness.radicale_server import RadicaleServer
-from tests.harness.smtp_faults import DataFault, DataFaultScript
+from tests.harness.smtp_faults import DataFault, DataFaultScript, RecipientRefusals
 from tests.harness.smtp_handler import SubmittedMessage
 from tests.harness.smtp_server import SubmissionServer
 from tests.harness.users import MAIL_DOMAIN, MAIL_USERS, MailUser, user_named
@@ -26,6 +26,7 @@ __all__ = [
     "KeywordRefusingDovecot",
     "MailUser",
     "RadicaleServer",
+    "RecipientRefusals",
     "SubmissionServer",
     "SubmittedMessage",
     "create_cert_bundle",

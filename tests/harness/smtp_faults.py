@@ -1,7 +1,7 @@
-"""Scripted failures for the test SMTP server's answer to DATA.
+"""Scripted failures for the test SMTP server's answers to RCPT TO and DATA.
 
-Tests queue faults from the test thread; the server's event-loop thread
-consumes one per DATA command, so the script is guarded by a lock.
+Tests script them from the test thread; the server's event-loop thread
+consumes them, so each script is guarded by a lock.
 """
 
 import threading
@@ -70,3 +70,51 @@ class DataFaultScript:
         """Forget all queued faults (fixtures call this between tests)."""
         with self._lock:
             self._pending.clear()
+
+
+class RecipientRefusals:
+    """Addresses the server refuses at RCPT TO, each with its own reply; others are accepted.
+
+    The transaction goes on with the accepted recipients, as a real server's does
+    when one mailbox is unknown (``550``) or full for now (``450``).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._replies: dict[str, tuple[str, int | None]] = {}
+        self._given: list[tuple[str, str]] = []
+
+    def refuse(
+        self, address: str, reply: str = "550 5.1.1 No such user", times: int | None = None
+    ) -> None:
+        """Answer RCPT TO:<address> with ``reply`` the next ``times`` times (None: always)."""
+        if reply[:1] not in ("4", "5"):
+            raise ValueError(f"a refusal needs a 4xx or 5xx reply, not {reply!r}")
+        with self._lock:
+            self._replies[address.lower()] = (reply, times)
+
+    def take(self, address: str) -> str | None:
+        """The reply to RCPT TO:<address> now, or None to accept the recipient."""
+        key = address.lower()
+        with self._lock:
+            found = self._replies.get(key)
+            if found is None:
+                return None
+            reply, times = found
+            if times is not None and times <= 1:
+                del self._replies[key]
+            elif times is not None:
+                self._replies[key] = (reply, times - 1)
+            self._given.append((address, reply))
+            return reply
+
+    def given(self) -> list[tuple[str, str]]:
+        """Every refusal answered so far, oldest first: (address, reply)."""
+        with self._lock:
+            return list(self._given)
+
+    def clear(self) -> None:
+        """Accept everyone again and forget past refusals (fixtures call this between tests)."""
+        with self._lock:
+            self._replies.clear()
+            self._given.clear()

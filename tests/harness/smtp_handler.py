@@ -1,4 +1,4 @@
-"""What the test SMTP server does with a session: AUTH, MAIL, DATA to LMTP.
+"""What the test SMTP server does with a session: AUTH, MAIL, RCPT, DATA to LMTP.
 
 Kept apart from the event-loop plumbing in ``smtp_server`` so the rules a
 submission server enforces can be read in one place.
@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from tests.harness.lmtp import LmtpRefused
-from tests.harness.smtp_faults import DataFault, DataFaultScript
+from tests.harness.smtp_faults import DataFault, DataFaultScript, RecipientRefusals
 from tests.harness.users import MAIL_DOMAIN, password_matches
 
 
@@ -89,7 +89,7 @@ class SubmissionHandler:
     """aiosmtpd handler: refuses MAIL before AUTH, delivers over LMTP before 250.
 
     One handler per listener so each recorded message says which port it
-    came through; the message list and the fault script are shared.
+    came through; the message list and the fault scripts are shared.
     """
 
     def __init__(
@@ -98,11 +98,13 @@ class SubmissionHandler:
         deliver: Deliver,
         messages: SubmittedMessages,
         faults: DataFaultScript,
+        refusals: RecipientRefusals,
     ) -> None:
         self._listener = listener
         self._deliver = deliver
         self._messages = messages
         self._faults = faults
+        self._refusals = refusals
 
     async def auth_XOAUTH2(self, server: SMTP, args: list[str]) -> AuthResult:
         """XOAUTH2 as Gmail and Microsoft 365 take it; the bearer token is the user's password."""
@@ -131,6 +133,22 @@ class SubmissionHandler:
             return "530 5.7.0 Authentication required"
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        """Refuse the scripted addresses; aiosmtpd adds a recipient only when no hook does."""
+        refusal = self._refusals.take(address)
+        if refusal is not None:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:

@@ -18,7 +18,7 @@ from aiosmtpd.smtp import SMTP
 from tests.harness.certs import CertBundle
 from tests.harness.errors import HarnessError
 from tests.harness.ports import LOOPBACK
-from tests.harness.smtp_faults import DataFaultScript
+from tests.harness.smtp_faults import DataFaultScript, RecipientRefusals
 from tests.harness.smtp_handler import (
     Deliver,
     SubmissionHandler,
@@ -57,13 +57,15 @@ class SubmissionServer:
     Ports (after ``start()``): ``starttls_port``, ``tls_port``, ``plain_port``,
     all on ``host`` (127.0.0.1), each bound to port 0 by the kernel.
     ``messages()`` / ``clear_messages()`` read and reset the copies of accepted
-    mail; ``faults`` scripts failures of upcoming DATA commands.
+    mail; ``faults`` scripts failures of upcoming DATA commands, ``refusals``
+    the recipients refused at RCPT TO.
     """
 
     host = LOOPBACK
 
     def __init__(self, certs: CertBundle, deliver: Deliver) -> None:
         self.faults = DataFaultScript()
+        self.refusals = RecipientRefusals()
         self._certs = certs
         self._deliver = deliver
         self._messages = SubmittedMessages()
@@ -159,7 +161,9 @@ class SubmissionServer:
     def _new_session(
         self, spec: ListenerSpec, context: ssl.SSLContext, loop: asyncio.AbstractEventLoop
     ) -> SMTP:
-        handler = SubmissionHandler(spec.name, self._deliver, self._messages, self.faults)
+        handler = SubmissionHandler(
+            spec.name, self._deliver, self._messages, self.faults, self.refusals
+        )
         session = SMTP(
             handler,
             hostname="localhost",

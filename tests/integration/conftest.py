@@ -100,13 +100,17 @@ def smtp_server(
     (implicit TLS), ``plain_port`` (no TLS, AUTH allowed). MAIL FROM needs
     AUTH PLAIN or LOGIN first. ``messages()`` lists accepted messages
     (``SubmittedMessage``); ``faults.fail_next(451)`` / ``faults.drop_next()``
-    / ``faults.inject(DataFault(...), times=n)`` script failing DATA answers.
-    Messages and faults start empty in every test.
+    / ``faults.inject(DataFault(...), times=n)`` script failing DATA answers;
+    ``refusals.refuse("x@example.test", "450 4.2.1 try later", times=1)``
+    refuses that recipient at RCPT TO while the others are accepted.
+    Messages, faults and refusals start empty in every test.
     """
     smtp_session.clear_messages()
     smtp_session.faults.clear()
+    smtp_session.refusals.clear()
     yield smtp_session
     smtp_session.faults.clear()
+    smtp_session.refusals.clear()
 
 
 @pytest.fixture(scope="session")

@@ -710,6 +710,77 @@ def _alice_notes(dovecot: DovecotServer, certs: CertBundle) -> int:
         alice.logout()
 
 
+PANEL = "ATTENDEE;CN=Alice Panel;ROLE=REQ-PARTICIPANT:mailto:alice@example.test"
+
+
+def approve_one_note_to_bob_and_alice(
+    dovecot: DovecotServer, certs: CertBundle, config_file: Path
+) -> None:
+    """Up to the moment one thank-you addressed to both interviewers is approved."""
+    dovecot.empty_mailboxes("alice")
+    config_file.write_text(config_file.read_text() + "followup: {thank_you_to: all}\n")
+    dovecot.deliver(CAROL, invitation(PANEL))
+    run(config_file, NOW)
+    dovecot.deliver(CAROL, reply_to(request_of(dovecot, certs), "SEND"), sender=CAROL)
+
+
+def _confirmations(dovecot: DovecotServer, certs: CertBundle) -> list[str]:
+    return [
+        m.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        for m in _afterview_mails(dovecot, certs)
+        if "Sent: note" in str(m["Subject"])
+    ]
+
+
+def test_a_recipient_refused_for_good_is_told_and_the_other_gets_the_note_once(
+    dovecot: DovecotServer,
+    smtp_server: SubmissionServer,
+    tls_certs: CertBundle,
+    config_file: Path,
+) -> None:
+    no_such_user = "550 5.1.1 <alice@example.test>: no such user"
+    smtp_server.refusals.refuse("alice@example.test", no_such_user)
+    approve_one_note_to_bob_and_alice(dovecot, tls_certs, config_file)
+    for minutes in (10, 30):  # the send, then a later pass (each run is a restart)
+        run(config_file, NOW + timedelta(minutes=minutes))
+    assert (bob_notes(dovecot, tls_certs), _alice_notes(dovecot, tls_certs)) == (1, 0)
+    to_bob = [m.rcpt_tos for m in smtp_server.messages() if "bob@example.test" in m.rcpt_tos]
+    assert to_bob == [("bob@example.test",)]
+    assert smtp_server.refusals.given() == [("alice@example.test", no_such_user)]  # never again
+    [note] = json.loads(afterview("--config", str(config_file), "status", "--json").stdout)["notes"]
+    assert note["state"] == "sent"
+    assert sorted(note["recipients"]) == ["alice@example.test", "bob@example.test"]
+    assert f"refused: alice@example.test ({no_such_user})" in note["detail"]
+    [confirmation] = _confirmations(dovecot, tls_certs)
+    assert confirmation.startswith("Sent to bob@example.test at ")  # Alice is not said to have it
+    assert f"Not sent to alice@example.test: the mail server refused it ({no_such_user})" in (
+        " ".join(confirmation.split())
+    )
+
+
+def test_a_recipient_refused_for_now_holds_the_note_and_each_gets_it_once(
+    dovecot: DovecotServer,
+    smtp_server: SubmissionServer,
+    tls_certs: CertBundle,
+    config_file: Path,
+) -> None:
+    try_later = "450 4.2.1 try later"
+    smtp_server.refusals.refuse("alice@example.test", try_later, times=1)
+    approve_one_note_to_bob_and_alice(dovecot, tls_certs, config_file)
+    run(config_file, NOW + timedelta(minutes=10))
+    assert smtp_server.refusals.given() == [("alice@example.test", try_later)]
+    assert (bob_notes(dovecot, tls_certs), _alice_notes(dovecot, tls_certs)) == (0, 0)
+    assert _notes(config_file) == [("thank_you", "approved")]  # retried after the backoff
+    for minutes in (13, 30):  # after the backoff, then a later pass
+        run(config_file, NOW + timedelta(minutes=minutes))
+    assert (bob_notes(dovecot, tls_certs), _alice_notes(dovecot, tls_certs)) == (1, 1)
+    notes = [m.rcpt_tos for m in smtp_server.messages() if "bob@example.test" in m.rcpt_tos]
+    assert [sorted(to) for to in notes] == [["alice@example.test", "bob@example.test"]]
+    assert _notes(config_file) == [("thank_you", "sent")]
+    [confirmation] = _confirmations(dovecot, tls_certs)
+    assert "refused" not in confirmation
+
+
 def test_a_dry_run_reads_and_detects_but_stores_and_sends_nothing(
     dovecot: DovecotServer,
     smtp_server: SubmissionServer,

@@ -12,7 +12,7 @@ from daemon.config import Security, SmtpConfig
 from daemon.credentials import Secret
 from daemon.errors import AuthenticationFailed
 from daemon.mail.smtp import Outcome, SendResult, send
-from tests.harness import CertBundle, SubmissionServer
+from tests.harness import CertBundle, DovecotServer, SubmissionServer
 
 pytestmark = pytest.mark.integration
 
@@ -106,3 +106,67 @@ def test_xoauth2_sends_and_a_wrong_token_is_refused(
     with pytest.raises(AuthenticationFailed):
         asyncio.run(send(config(smtp_server, tls_certs), "alice@example.test",
                          ["bob@example.test"], raw, token="stolen-token"))  # fmt: skip
+
+
+def send_to(
+    server: SubmissionServer, certs: CertBundle, recipients: list[str], raw: bytes, calls: list[str]
+) -> SendResult:
+    return asyncio.run(
+        send(config(server, certs), "alice@example.test", recipients, raw,
+             before_data=lambda: calls.append("data"))
+    )  # fmt: skip
+
+
+def copies(dovecot: DovecotServer, user: str, msgid: str) -> int:
+    """How many copies of the message `msgid` are in `user`'s INBOX."""
+    found = dovecot.doveadm("search", "-u", user, "mailbox", "INBOX", "header", "Message-ID", msgid)
+    return len(found.splitlines())
+
+
+BOTH = ["bob@example.test", "carol@example.test"]
+
+
+def test_a_recipient_refused_for_good_is_recorded_and_the_others_get_it_once(
+    smtp_server: SubmissionServer, dovecot: DovecotServer, tls_certs: CertBundle
+) -> None:
+    no_such_user = "550 5.1.1 <carol@example.test>: no such user"
+    smtp_server.refusals.refuse("carol@example.test", no_such_user)
+    msgid, raw = message()
+    calls: list[str] = []
+    result = send_to(smtp_server, tls_certs, BOTH, raw, calls)
+    assert result.outcome is Outcome.SENT and calls == ["data"]
+    assert result.accepted == ("bob@example.test",)
+    assert result.refused == {"carol@example.test": no_such_user}  # the server's reply, whole
+    assert f"refused: carol@example.test ({no_such_user})" in result.detail
+    assert [m.rcpt_tos for m in smtp_server.messages()] == [("bob@example.test",)]
+    assert (copies(dovecot, "bob", msgid), copies(dovecot, "carol", msgid)) == (1, 0)
+
+
+def test_a_recipient_refused_for_now_holds_the_message_for_everyone(
+    smtp_server: SubmissionServer, dovecot: DovecotServer, tls_certs: CertBundle
+) -> None:
+    smtp_server.refusals.refuse("carol@example.test", "450 4.2.1 try later", times=1)
+    msgid, raw = message()
+    calls: list[str] = []
+    held = send_to(smtp_server, tls_certs, BOTH, raw, calls)
+    assert held.outcome is Outcome.RETRY and calls == []  # the data never went out
+    assert "carol@example.test (450 4.2.1 try later)" in held.detail
+    assert smtp_server.messages() == []
+    retried = send_to(smtp_server, tls_certs, BOTH, raw, calls)  # what the outbox does later
+    assert retried.outcome is Outcome.SENT and retried.accepted == tuple(BOTH)
+    assert (copies(dovecot, "bob", msgid), copies(dovecot, "carol", msgid)) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("reply", "outcome"),
+    [("550 5.1.1 no such user", Outcome.FAILED), ("450 4.2.1 try later", Outcome.RETRY)],
+)
+def test_every_recipient_refused_sends_nothing(
+    smtp_server: SubmissionServer, tls_certs: CertBundle, reply: str, outcome: Outcome
+) -> None:
+    for recipient in BOTH:
+        smtp_server.refusals.refuse(recipient, reply)
+    calls: list[str] = []
+    result = send_to(smtp_server, tls_certs, BOTH, message()[1], calls)
+    assert result.outcome is outcome and result.refused == dict.fromkeys(BOTH, reply)
+    assert calls == [] and smtp_server.messages() == []

@@ -126,6 +126,17 @@ def test_a_failed_append_never_makes_a_sent_message_a_failure() -> None:
     assert "copy filed" not in store.log  # so a later pass files it
 
 
+@pytest.mark.parametrize("append_fails", [False, True])
+def test_recipients_the_server_refused_are_recorded_and_handed_on(append_fails: bool) -> None:
+    refused = {"eve@lumen.example": "550 5.1.1 no such user"}
+    result = SendResult(Outcome.SENT, "250 ok; refused: eve@lumen.example (550 5.1.1 ...)",
+                        ("dana@lumen.example",), refused)  # fmt: skip
+    store = Store()
+    attempt = send_approved(ENTRY, store, Transport(result), Sent(fail=append_fails), NOW)
+    assert attempt.state is State.SENT and attempt.refused == refused  # for the confirmation
+    assert store.fields["detail"] == result.detail  # in the state, with the server's reply
+
+
 def test_a_missing_copy_is_filed_once_and_never_doubled() -> None:
     store, sent = Store(), Sent()
     assert file_copy(ENTRY, store, sent) and sent.copies == [ENTRY.message]
