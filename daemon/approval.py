@@ -1,10 +1,11 @@
 """Approval by reply: the request email, and reading and checking a reply to it. Pure.
 
-A reply acts only when every check holds (see `check`): one From mailbox that is an approver, a
-live token bound to this version of this draft, not automatic, not afterview's own mail, not
-failed by the trusted server's Authentication-Results. The command comes only from the reply's
-own first lines, above the marker and above any quote; a reply-parsing library helps find that
-text, and our own cut (marker, quote headers, `>` lines) bounds it whatever the library says.
+A reply acts only when every check holds (see `check`): one From mailbox that is an approver
+(and no Sender naming anyone else), a live token bound to this version of this draft, not
+automatic, not afterview's own mail, not failed by the trusted server's Authentication-Results.
+The command comes only from the reply's own first lines, above the marker and above any quote; a
+reply-parsing library helps find that text, and our own cut (marker, quote headers, `>` lines)
+bounds it whatever the library says.
 """
 
 from __future__ import annotations
@@ -129,6 +130,7 @@ class Reply:
     command: Command
     references: tuple[str, ...] = ()  # In-Reply-To and References, without brackets
     text: str = ""  # the reply's text, quotes included (read with `own_text`)
+    agents: tuple[str, ...] = ()  # the Sender mailbox: who sent it, when not the author
 
 
 def read_reply(raw: bytes) -> Reply:
@@ -138,17 +140,14 @@ def read_reply(raw: bytes) -> Reply:
         message = BytesParser(policy=compat32).parsebytes(data)
     except Exception:  # hostile MIME: nothing in it can act
         message = Message()
-    senders = tuple(
-        address.lower()
-        for _, address in getaddresses([decode_words(v) for v in message.get_all("From") or []])
-        if address
-    )
+    senders = _mailboxes(message, "From")
     subject = decode_words(message.get("Subject") or "")[:1000]
     text = _reply_text(message)
     return Reply(
         message_id=_first_id(message.get("Message-ID") or ""),
         digest=hashlib.sha256(raw).hexdigest(),
         senders=senders,
+        agents=_mailboxes(message, "Sender"),
         subject=subject,
         tokens=_tokens(message, subject),
         automatic=automatic_reason(message, senders, subject),
@@ -168,6 +167,14 @@ def read_reply(raw: bytes) -> Reply:
 
 
 MAX_REFERENCES = 100
+
+
+def _mailboxes(message: Message, name: str) -> tuple[str, ...]:
+    """The header's addresses, lower-cased. Read before any encoded word is decoded: RFC 2047
+    words may only hide in display names, and one decoded first can write an address (or an
+    open comment that hides the real one) for the parser to find."""
+    values = [str(value) for value in message.get_all(name) or []]
+    return tuple(address.lower() for _, address in getaddresses(values) if address)
 
 
 def _first_id(text: str) -> str:
@@ -332,6 +339,7 @@ class PendingApproval:
     current_version: int  # the draft's version now
     expires_at: datetime
     used: bool
+    addressed: bool = False  # the draft has its recipients: SEND to cannot change them
 
 
 @dataclass(frozen=True)
@@ -364,6 +372,9 @@ def sender_refused(
     sender = reply.senders[0]
     if sender not in allowed:
         return f"{sender} is not an approver"
+    agent = next((a for a in reply.agents if a not in allowed), None)
+    if agent is not None:  # a delegate, a list or a relay sent it: not the approver
+        return f"sent by {agent} on behalf of {sender}"
     if reply.automatic is not None:
         return f"an automatic reply ({reply.automatic})"
     return authentication_failure(reply.auth_results, trusted_authserv_id, sender)
@@ -389,12 +400,15 @@ def check(
         return Verdict(False, "the approval request has expired", approval)
     if approval.draft_version != approval.current_version:
         return Verdict(False, "the draft changed since this request; answer the newest", approval)
+    if reply.command.send_to and approval.addressed:  # a reply never chooses the recipients
+        return Verdict(False, "SEND to is only for a note with no address", approval)
     if reply.command.action is Action.UNCLEAR:
         return Verdict(False, reply.command.problem, approval)
     return Verdict(True, "accepted", approval)
 
 
 _RESULT = re.compile(r"\b(dmarc|dkim|spf)\s*=\s*([a-z]+)([^;]*)", re.IGNORECASE)
+_HEADER_FROM = re.compile(r"header\.from\s*=\s*([A-Za-z0-9.-]+)", re.IGNORECASE)
 _HEADER_D = re.compile(r"header\.(?:d|i)\s*=\s*@?([A-Za-z0-9.-]+)", re.IGNORECASE)
 
 
@@ -426,6 +440,16 @@ def _verdict_of(flat: str, sender: str) -> str | None:
     dmarc = [result.lower() for method, result, _ in found if method.lower() == "dmarc"]
     if "fail" in dmarc:
         return f"DMARC failed for {domain}"
+    judged = {
+        seen.lower()
+        for method, _, rest in found
+        if method.lower() == "dmarc"
+        for seen in _HEADER_FROM.findall(rest)
+    }
+    if judged - {domain}:  # the server read another From than we did: its pass is not ours
+        return (
+            f"the trusted Authentication-Results judged {', '.join(sorted(judged))}, not {domain}"
+        )
     if "pass" in dmarc:
         return None
     dkim_for_domain = [

@@ -312,7 +312,7 @@ class _Loader:
     ) -> dict[str, object]:
         security = Security(s.choice("security", "ssl", tuple(m.value for m in Security)))
         host = s.value("host", REQUIRED, _host, "a host name like mail.example.com")
-        insecure = s.boolean("insecure", False)
+        insecure = self._insecure(s, "your mail")
         if (
             security is Security.NONE
             and isinstance(host, str)
@@ -341,11 +341,6 @@ class _Loader:
                 "oauth2_token_command",
                 f"group or others can change {self.shown}, and it names a command to run: "
                 f"run 'chmod 600 {self.shown}'",
-            )
-        if insecure:
-            self.warnings.append(
-                f"{self.shown}:{s.line_of('insecure')}: {s.key('insecure')}: TLS certificate "
-                "checks are off for this server; anyone on the network path can read your mail"
             )
         return {
             "host": host if isinstance(host, str) else "",
@@ -393,13 +388,23 @@ class _Loader:
                 "username": s.string("username", None),
                 "secret": self._secret(s, required=False),
                 "ca_file": s.path("ca_file", None),
-                "insecure": s.boolean("insecure", False),
+                "insecure": self._insecure(s, "your calendar"),
             }
             kind_class = CaldavCalendar if kind == "caldav" else IcsUrlCalendar
             result = kind_class(**fields)
         known = ("url", "path", "username", "ca_file", "insecure", *SECRET_KEYS)
         s.finish(known if kind is REQUIRED else ())
         return result
+
+    def _insecure(self, s: Section, what: str) -> bool:
+        """`insecure: true`, the one way to turn certificate checks off: warned at every load."""
+        insecure: bool = s.boolean("insecure", False)
+        if insecure:
+            self.warnings.append(
+                f"{self.shown}:{s.line_of('insecure')}: {s.key('insecure')}: TLS certificate "
+                f"checks are off for this server; anyone on the network path can read {what}"
+            )
+        return insecure
 
     def _approval(self, s: Section, email: str) -> ApprovalPolicy:
         own: tuple[str, ...] = (email,)

@@ -17,6 +17,9 @@ from typing import TextIO
 
 MASK = "********"
 _MIN_SECRET_LENGTH = 3
+# Loggers whose debug lines are whole IMAP responses: the user's mail, and the approval tokens
+# in it. They stay at info whatever the level, so no log holds a token.
+_RAW_PROTOCOL_LOGGERS = ("imapclient.imaplib",)
 _PRIORITIES = {
     logging.CRITICAL: 2,
     logging.ERROR: 3,
@@ -70,6 +73,8 @@ def setup(level: str = "info", stream: TextIO | None = None) -> MaskingFormatter
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
+    for name in _RAW_PROTOCOL_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO)
     set_level(level)
     logging.captureWarnings(True)
     return formatter

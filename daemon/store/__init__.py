@@ -153,6 +153,7 @@ def _connect(path: Path) -> sqlite3.Connection:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
         db.execute("PRAGMA foreign_keys=ON")
+        db.execute("PRAGMA secure_delete=ON")  # a handled reply's bytes (its token) are zeroed
     except sqlite3.DatabaseError as exc:
         raise StateError(f"cannot open the state database {path}: {exc}") from None
     return db

@@ -209,11 +209,12 @@ class FollowUpRecords:
         """Every approval row (used or not): a reply naming a used one is told so."""
         rows = self.store.db.execute(
             "SELECT a.token_digest, a.draft_id, a.draft_version, d.version, a.expires_at, "
-            "a.used_at FROM approval a JOIN draft d ON d.id = a.draft_id"
+            "a.used_at, d.recipients FROM approval a JOIN draft d ON d.id = a.draft_id"
         ).fetchall()
         return [
             PendingApproval(row[0], row[1], row[2], row[3], datetime.fromisoformat(row[4]),
-                            row[5] is not None)
+                            row[5] is not None,
+                            addressed=any(p.get("email") for p in json.loads(str(row[6]))))
             for row in rows
         ]  # fmt: skip
 

@@ -114,28 +114,36 @@ def reply_to(request: email.message.EmailMessage, text: str) -> bytes:
     return carol_answers(request, quoting, NOW + timedelta(minutes=5)).as_bytes()
 
 
+def carol_config(
+    directory: Path, dovecot: DovecotServer, smtp_port: int, certs: CertBundle, extra: str = ""
+) -> Path:
+    """Carol's config in `directory`, her password in a file beside it and her state in
+    `state/` under it; `extra` adds lines of YAML."""
+    secret = directory / "pw"
+    secret.write_text(CAROL_PW + "\n")
+    secret.chmod(0o600)
+    path = directory / "config.yaml"
+    path.write_text(f"""
+account: {{email: {CAROL}, name: Carol Candidate, timezone: Europe/Berlin,
+           signature: "Carol Candidate"}}
+imap: {{host: 127.0.0.1, port: {dovecot.imaps_port}, username: carol, password_file: {secret},
+        ca_file: {certs.ca_pem}}}
+smtp: {{host: 127.0.0.1, port: {smtp_port}, security: starttls, username: carol,
+        password_file: {secret}, ca_file: {certs.ca_pem}}}
+digest: {{enabled: false}}
+state_dir: {directory / "state"}
+{extra}""")  # fmt: skip
+    path.chmod(0o600)
+    return path
+
+
 @pytest.fixture
 def config_file(
     tmp_path: Path, dovecot: DovecotServer, smtp_server: SubmissionServer, tls_certs: CertBundle
 ) -> Path:
     for user in ("carol", "bob"):
         dovecot.empty_mailboxes(user)
-    secret = tmp_path / "pw"
-    secret.write_text(CAROL_PW + "\n")
-    secret.chmod(0o600)
-    path = tmp_path / "config.yaml"
-    path.write_text(f"""
-account: {{email: {CAROL}, name: Carol Candidate, timezone: Europe/Berlin,
-           signature: "Carol Candidate"}}
-imap: {{host: 127.0.0.1, port: {dovecot.imaps_port}, username: carol, password_file: {secret},
-        ca_file: {tls_certs.ca_pem}}}
-smtp: {{host: 127.0.0.1, port: {smtp_server.starttls_port}, security: starttls, username: carol,
-        password_file: {secret}, ca_file: {tls_certs.ca_pem}}}
-digest: {{enabled: false}}
-state_dir: {tmp_path / "state"}
-""")  # fmt: skip
-    path.chmod(0o600)
-    return path
+    return carol_config(tmp_path, dovecot, smtp_server.starttls_port, tls_certs)
 
 
 def test_invitation_to_approved_thank_you_delivered_exactly_once(

@@ -131,6 +131,46 @@ def test_the_sender_must_be_an_approver() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "sender",
+    [
+        # Decoded before parsing, these wrote the approver's address (and an open comment that
+        # swallowed the real one, or a second address) for the parser to find.
+        "=?utf-8?q?carol=40example.test_=28?= <mallory@evil.example>",
+        "=?utf-8?q?Carol_=3Ccarol=40example.test=3E?= <mallory@evil.example>",
+        "=?utf-8?q?carol=40example.test?=",
+    ],
+)
+def test_an_encoded_display_name_never_makes_an_approver(sender: str) -> None:
+    accepted, reason = verdict(reply(sender=sender))
+    assert not accepted and reason.endswith(" is not an approver")
+
+
+def test_an_encoded_display_name_is_still_just_a_name() -> None:
+    assert verdict(reply(sender="=?utf-8?q?Caf=C3=A9_Carol?= <carol@example.test>")) == (
+        True,
+        "accepted",
+    )
+
+
+def test_a_sender_header_naming_someone_else_never_acts() -> None:
+    """A delegate, a list or a relay sent it "on behalf of" the approver: not the approver."""
+    assert verdict(reply(headers="Sender: assistant@example.test\r\n")) == (
+        False,
+        "sent by assistant@example.test on behalf of carol@example.test",
+    )
+    assert verdict(reply(headers="Sender: Carol <carol@example.test>\r\n")) == (True, "accepted")
+
+
+def test_send_to_cannot_change_the_recipients_of_an_addressed_note() -> None:
+    redirected = reply("SEND to mallory@evil.example")
+    assert verdict(redirected, replace(PENDING, addressed=True)) == (
+        False,
+        "SEND to is only for a note with no address",
+    )
+    assert verdict(redirected) == (True, "accepted")  # a note with no address yet
+
+
 def test_the_token_resolves_from_the_plus_address_the_references_or_the_subject() -> None:
     plus = (
         reply()
@@ -221,6 +261,14 @@ def test_authentication_results_from_the_trusted_server() -> None:
         reply(headers=fail.replace("mx.example.test", "evil.example")), authserv="mx.example.test"
     )[0]
     assert verdict(reply(headers=fail))[0]
+    # A pass for another From domain than the one read here: the server saw another From.
+    other = "Authentication-Results: mx.example.test; dmarc=pass header.from=evil.example\r\n"
+    assert verdict(reply(headers=other), authserv="mx.example.test") == (
+        False,
+        "the trusted Authentication-Results judged evil.example, not example.test",
+    )
+    same = other.replace("evil.example", "Example.Test")
+    assert verdict(reply(headers=same), authserv="mx.example.test") == (True, "accepted")
     garbage = "Authentication-Results: mx.example.test; ((((\x00;;;\r\n"
     assert verdict(reply(headers=garbage), authserv="mx.example.test") == (
         False,
