@@ -478,6 +478,10 @@ def apply_sighting(
             db, sighting.source, change.interview.id, sighting.detection.kind.value, at
         )
         return None
+    if change.kept:  # said once per source: a calendar read again says it again
+        level = logging.DEBUG if store.source_seen(sighting.source) else logging.INFO
+        log.log(level, "interview %s: a sighting says otherwise about the %s you set by "
+                "hand; yours is kept", change.interview.id, " and ".join(change.kept))  # fmt: skip
     if change.what in ("unchanged", "stale"):
         if change.interview.id is not None:
             store.add_interview_source(
