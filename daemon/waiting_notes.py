@@ -136,7 +136,12 @@ def note_entry(note: Note, company: str | None, plan: FollowUpPlan | None) -> di
     }
 
 
-def _read(notes: Callable[[FollowUpRecords], list[Note]]) -> Callable[..., list[dict[str, Any]]]:
+Entries = Callable[[Config, Store, datetime], list[dict[str, Any]]]
+
+
+def _read(notes: Callable[[FollowUpRecords], list[Note]]) -> Entries:
+    """What `read_state` reads for these notes: each one's entry, with its plan's due time."""
+
     def read(config: Config, store: Store, now: datetime) -> list[dict[str, Any]]:
         plans = followup_plans(config, store, now)
         entries = []
@@ -257,8 +262,10 @@ def answer(config: Config, store: Store, draft_id: int, command: Command, now: d
         raise Refused(f"draft {draft_id}: {refused}")
     what = command.action.value + (" with your text" if command.text else "")
     what += f" to {command.send_to}" if command.send_to else ""
-    store.audit(_iso(now.astimezone(UTC)) or "", "answer at the terminal",
-                f"draft {draft_id} version {note.draft.version}: {what}")  # fmt: skip
+    at = now.astimezone(UTC).isoformat(timespec="seconds")
+    store.audit(
+        at, "answer at the terminal", f"draft {draft_id} version {note.draft.version}: {what}"
+    )
     token = approval.new_token()
     expires = now + config.approval.token_ttl
     followups.records.request_approval(draft_id, token.digest, TERMINAL, expires, now)
