@@ -220,6 +220,8 @@ def test_interview_add_records_it_with_a_plan_and_says_where_it_came_from(
         "https://meet.example/acme", "Room 4", 1,
     )  # fmt: skip
     assert [s["source"] for s in acme["seen_in"]] == ["user:3"]
+    assert acme["corrected"] == ["company", "interviewers", "location", "meeting_url", "role",
+                                 "time"]  # fmt: skip
     # A thank-you an hour after it ends, as for any interview.
     assert acme["plan"]["next"] == {"step": "thank_you", "at": "2026-12-03T15:45:00+00:00"}
     with Store(state) as store:
