@@ -203,7 +203,7 @@ def _by_hand_wins(interview: Interview, merged: Interview) -> tuple[Interview, t
     """The fields the user corrected, as the user left them; and those the sighting would
     have changed."""
     kept = []
-    for name in sorted(interview.corrected):
+    for name in sorted(interview.corrected.intersection(CORRECTABLE)):
         fields = _FIELDS.get(name, (name,))
         if any(getattr(merged, f) != getattr(interview, f) for f in fields):
             kept.append(name)
