@@ -308,14 +308,10 @@ def parse_command(body: str) -> Command:
             return Command(Action.SEND, text=rest, send_to=to.group(1).lower())
         return Command(Action.SEND, text=rest)
     if word == "snooze":
-        found = _SNOOZE.match(argument)
-        if found is None:
-            return Command(Action.UNCLEAR, problem="SNOOZE needs a length like 4h or 2d")
-        count, unit = int(found.group(1)), found.group(2).lower()
-        length = timedelta(hours=count) if unit.startswith("h") else timedelta(days=count)
-        if not timedelta(0) < length <= MAX_SNOOZE:
-            return Command(Action.UNCLEAR, problem="SNOOZE can be at most 14 days")
-        return Command(Action.SNOOZE, snooze=length)
+        try:
+            return Command(Action.SNOOZE, snooze=snooze_length(argument))
+        except ValueError as exc:
+            return Command(Action.UNCLEAR, problem=str(exc))
     if word == "notes":
         notes = "\n".join(part for part in (argument, rest) if part).strip()
         if not notes:
@@ -324,6 +320,19 @@ def parse_command(body: str) -> Command:
     if word in ("ignore", "not an interview"):
         return Command(Action.IGNORE)
     return Command(Action(word))
+
+
+def snooze_length(text: str) -> timedelta:
+    """How long SNOOZE waits: `4h`, `2d`, `3 days`, at most MAX_SNOOZE; ValueError (a
+    message for the user) when `text` is not such a length."""
+    found = _SNOOZE.match(text.strip())
+    if found is None:
+        raise ValueError("SNOOZE needs a length like 4h or 2d")
+    count, unit = int(found.group(1)), found.group(2).lower()
+    length = timedelta(hours=count) if unit.startswith("h") else timedelta(days=count)
+    if not timedelta(0) < length <= MAX_SNOOZE:
+        raise ValueError("SNOOZE can be 1h to 14 days")
+    return length
 
 
 # -- Checking a reply ---------------------------------------------------------------------------

@@ -139,9 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--yes", action="store_true", help="answer SEND for you (no prompt)")
     demo.set_defaults(handler=run_demo)
     _add_init(commands)
-    from daemon import corrections  # it builds on this module's `load`
+    from daemon import corrections, waiting_notes  # they build on this module's `load`
 
     corrections.add_parsers(commands, _add_now)
+    waiting_notes.add_parsers(commands, _add_now)
     return parser
 
 

@@ -575,9 +575,14 @@ def _scalar(found: Value) -> object:
     return found.value if isinstance(found, Scalar) else None
 
 
+def is_email_address(text: str) -> bool:
+    """Whether `text` is one plain address (`name@domain`), as the config expects them."""
+    return _EMAIL.match(text.strip()) is not None
+
+
 def _email(found: Value) -> str:
     value = _scalar(found)
-    if not isinstance(value, str) or not _EMAIL.match(value.strip()):
+    if not isinstance(value, str) or not is_email_address(value):
         raise Invalid()
     return value.strip()
 

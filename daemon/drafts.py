@@ -9,13 +9,14 @@ unanswered invitation is written here too: it goes to the user alone, never to t
 
 from __future__ import annotations
 
+import email
 import re
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import SMTP, default
 from email.utils import formataddr, make_msgid
 from pathlib import Path
 
@@ -122,6 +123,14 @@ class Draft:
             message[name] = one_line(value)
         message.set_content(self.body, charset="utf-8", cte="quoted-printable")
         return message
+
+
+def read_note(message: bytes) -> tuple[str, str]:
+    """(subject, plain text) of a note as it goes out, read back from its bytes."""
+    parsed = email.message_from_bytes(message, policy=default)
+    part = parsed.get_body(("plain",)) if isinstance(parsed, EmailMessage) else None
+    text = part.get_content() if isinstance(part, EmailMessage) else ""
+    return str(parsed["Subject"] or ""), str(text)
 
 
 class Templates:

@@ -5,7 +5,8 @@ AfterviewError
 │   └── ServerUnavailable                    could not reach or lost the server
 └── PermanentError                           needs the user: fix the config or the account
     ├── AuthenticationFailed                 the server refused the login
-    └── CertificateRejected                  the server's TLS certificate is not trusted
+    ├── CertificateRejected                  the server's TLS certificate is not trusted
+    └── Refused                              a command the state does not allow (nothing done)
 """
 
 from __future__ import annotations
@@ -33,6 +34,11 @@ class AuthenticationFailed(PermanentError):
 
 class CertificateRejected(PermanentError):
     """TLS verification failed; never retried silently, never accepted."""
+
+
+class Refused(PermanentError):
+    """A correction or an answer typed at the terminal that cannot be made: an unknown id,
+    a note already sent, a date that cannot be. Nothing was changed."""
 
 
 def network_reason(exc: BaseException) -> str:

@@ -11,14 +11,13 @@ anyone else leaves only through `outbox.send_approved`.
 from __future__ import annotations
 
 import asyncio
-import email
 import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from email.policy import SMTP, default
+from email.policy import SMTP
 from email.utils import format_datetime, formataddr, make_msgid
 
 from daemon import approval, outbox
@@ -33,6 +32,7 @@ from daemon.drafts import (
     ThreadContext,
     make_draft,
     one_line,
+    read_note,
     reminder_text,
 )
 from daemon.errors import AfterviewError
@@ -268,7 +268,30 @@ class FollowUps:
             if from_approver and reply.automatic is None and not reply.own_mail:
                 self._notice(verdict.reason, pending.draft_id if pending else None)
             return
-        self._act(reply.command, verdict.approval, report)
+        command = reply.command
+        if command.action is Action.SEND:  # less what the user's mail program added
+            own = approval.without_signature(
+                command.text, self.config.account.name, self.config.account.signature
+            )
+            command = replace(command, text=own)
+        why = self.act(command, verdict.approval, report)
+        if why:
+            self._notice(why, verdict.approval.draft_id)
+
+    def refusal(self, command: approval.Command, draft: StoredDraft) -> str | None:
+        """Why this answer cannot act on the draft whatever its token (a reason to tell the
+        user), or None."""
+        if command.action is Action.SEND:
+            if command.send_to and draft.recipients:
+                return "SEND to (--to at the terminal) is only for a note with no address"
+            if not command.send_to and not any(p.email for p in draft.recipients):
+                return ("this note has no address yet: reply SEND to someone@company.com (at "
+                        f"the terminal: afterview drafts approve {draft.id} --to ...)")  # fmt: skip
+        elif command.action is Action.RESEND:
+            entry = self.records.entry_of(draft.id)
+            if entry is None or entry.state not in (State.UNKNOWN, State.FAILED):
+                return "RESEND is only for a note that may not have gone out"
+        return None
 
     def _digest_reply(self, reply: approval.Reply, key: str, report: FollowUpReport) -> None:
         """A reply to the digest: `MUTE 12` lines at its top silence those threads. The
@@ -297,47 +320,46 @@ class FollowUps:
             self.tell_user(f"[afterview] Muted {listed}",
                           f"afterview will not track {listed} any more.\n")  # fmt: skip
 
-    def _act(
+    def act(
         self, command: approval.Command, pending: approval.PendingApproval, report: FollowUpReport
-    ) -> None:
+    ) -> str | None:
+        """Act on an accepted answer about a draft (a reply, or typed at the terminal), using
+        its token. None once it acted; else why not: a reason to tell the user, or "" when the
+        note moved on meanwhile. A SEND's text is taken as it is: the note's new body."""
         draft = self.records.draft(pending.draft_id)
         if draft is None:
-            return
+            return ""
+        refused = self.refusal(command, draft)
+        if refused is not None:
+            return refused
         digest, now = pending.token_digest, self.now()
         action = command.action
+        done = False
         if action is Action.SEND:
-            recipients = draft.recipients
-            if command.send_to:
-                if draft.recipients:
-                    self._notice("SEND to is only for a note with no address", draft.id)
-                    return
-                recipients = (Person(None, command.send_to),)
-            if not any(p.email for p in recipients):
-                self._notice("this note has no address yet: reply SEND to someone@company.com",
-                             draft.id)  # fmt: skip
-                return
-            own = approval.without_signature(
-                command.text, self.config.account.name, self.config.account.signature
-            )
+            recipients = (Person(None, command.send_to),) if command.send_to else draft.recipients
+            own = command.text.strip()
             body = own + "\n" if own else draft.body
             message = self._message(_as_draft(draft, body=body, recipients=recipients))
-            if self.records.use_token(digest, draft.id, State.APPROVED, now, message=message):
+            done = self.records.use_token(digest, draft.id, State.APPROVED, now, message=message)
+            if done:
                 self._set_recipients(draft.id, recipients)
                 report.replies.append(f"approved draft {draft.id}")
         elif action is Action.SKIP:
             entry = self.records.entry_of(draft.id)
             current = entry.state if entry is not None else State.AWAITING_APPROVAL
-            self.records.use_token(digest, draft.id, State.SKIPPED, now, current=current)
+            done = self.records.use_token(digest, draft.id, State.SKIPPED, now, current=current)
         elif action is Action.SNOOZE and command.snooze is not None:
-            self.records.use_token(
+            done = self.records.use_token(
                 digest, draft.id, State.AWAITING_APPROVAL, now, snoozed_until=now + command.snooze
             )
         elif action is Action.NOTES:
             self._redraft(draft, command.text, report)
+            done = True
         elif action is Action.MUTE:  # this note is skipped, and its thread silenced for good
             entry = self.records.entry_of(draft.id)
             current = entry.state if entry is not None else State.AWAITING_APPROVAL
-            if self.records.use_token(digest, draft.id, State.SKIPPED, now, current=current):
+            done = self.records.use_token(digest, draft.id, State.SKIPPED, now, current=current)
+            if done:
                 interview = self.store.interview(draft.interview_id)
                 if interview is not None and interview.thread_id is not None:
                     self.quiet.mute(interview.thread_id)
@@ -345,24 +367,24 @@ class FollowUps:
         elif action is Action.IGNORE:  # "NOT AN INTERVIEW": the note and the interview go
             entry = self.records.entry_of(draft.id)
             current = entry.state if entry is not None else State.AWAITING_APPROVAL
-            if self.records.use_token(digest, draft.id, State.SKIPPED, now, current=current):
+            done = self.records.use_token(digest, draft.id, State.SKIPPED, now, current=current)
+            if done:
                 at = now.astimezone(UTC).isoformat(timespec="seconds")
                 self.store.ignore_interview(draft.interview_id, at)
                 report.replies.append(f"interview {draft.interview_id} ignored")
         elif action is Action.RESEND:
             entry = self.records.entry_of(draft.id)
-            if entry is None or entry.state not in (State.UNKNOWN, State.FAILED):
-                self._notice("RESEND is only for a note that may not have gone out", draft.id)
-                return
+            assert entry is not None  # `refusal` saw it
             if entry.state is State.UNKNOWN and self.sent.holds(entry.send_id):
                 # It went out after all (a provider files it in Sent on its own): never twice.
                 self.records.move(entry.id, State.UNKNOWN, State.SENT, detail="found in Sent")
                 self.records.copy_filed(entry.id)
-                self._notice("that note is in your Sent folder: it went out, so it is not "
-                             "sent again", draft.id)  # fmt: skip
-                return
-            if self.records.use_token(digest, draft.id, State.APPROVED, now, current=entry.state):
+                return "that note is in your Sent folder: it went out, so it is not sent again"
+            done = self.records.use_token(digest, draft.id, State.APPROVED, now,
+                                          current=entry.state)  # fmt: skip
+            if done:
                 report.replies.append(f"resend approved for draft {draft.id}")
+        return None if done else ""
 
     def _redraft(self, draft: StoredDraft, notes: str, report: FollowUpReport) -> None:
         interview = self.store.interview(draft.interview_id)
@@ -473,18 +495,13 @@ class FollowUps:
         """Tell the user what went out: to whom, when, and the final text; and whom the server
         refused, who never got it."""
         at = _local(self.now(), self.config)
-        sent = email.message_from_bytes(entry.message, policy=default)
-        part = sent.get_body(("plain",)) if isinstance(sent, EmailMessage) else None
-        text = part.get_content() if isinstance(part, EmailMessage) else ""
+        subject, text = read_note(entry.message)
         to = ", ".join(r for r in entry.recipients if r not in attempt.refused)
         refused = "".join(
             f"Not sent to {r}: the mail server refused it ({why}).\n"
             for r, why in attempt.refused.items()
         )
-        body = (
-            f"Sent to {to} at {at} ({attempt.detail}).\n{refused}\n"
-            f"Subject: {sent['Subject']}\n\n{text}"
-        )
+        body = f"Sent to {to} at {at} ({attempt.detail}).\n{refused}\nSubject: {subject}\n\n{text}"
         not_to = f" (refused: {', '.join(attempt.refused)})" if attempt.refused else ""
         self.tell_user(f"[afterview] Sent: note to {to}{not_to}", body)
 
@@ -669,9 +686,14 @@ def _local(moment: datetime, config: Config) -> str:
 
 def plans(config: Config, store: Store, now: datetime) -> Callable[[Interview], FollowUpPlan]:
     """Each interview's plan at `now`, read from the state alone (nothing is sent or kept)."""
-    reader = FollowUps(config, store, now=lambda: now, sent=SentCopies(_nothing, _nowhere),
-                       dry_run=True)  # fmt: skip
-    return reader.plan_for
+    return offline(config, store, now).plan_for
+
+
+def offline(config: Config, store: Store, now: datetime, *, dry_run: bool = True) -> FollowUps:
+    """Follow-ups for a command at the terminal: no mail server is reached from them (a send
+    or a look in a folder is refused). Without `dry_run`, what they decide is kept."""
+    return FollowUps(config, store, now=lambda: now, sent=SentCopies(_nothing, _nowhere),
+                     dry_run=dry_run)  # fmt: skip
 
 
 def _nothing(message: bytes) -> None:

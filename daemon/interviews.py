@@ -15,6 +15,8 @@ from enum import StrEnum
 from daemon.model import Detection, Kind, Person
 
 SAME_SLOT = timedelta(minutes=1)
+# What the user can set by hand (`afterview interview add|edit`); "time" is start and end.
+CORRECTABLE = ("company", "role", "time", "interviewers", "meeting_url", "location")
 
 
 class Status(StrEnum):
@@ -37,6 +39,8 @@ class Interview:
     thread_id: int | None = None
     uid: str | None = None
     sequence: int = 0
+    # The fields the user set by hand (names from CORRECTABLE): no sighting changes them.
+    corrected: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ class Sighting:
 class Change:
     interview: Interview  # id None: a new record
     what: str  # "new", "updated", "rescheduled", "cancelled", "unchanged", "stale"
+    kept: tuple[str, ...] = ()  # fields the user corrected that this sighting says otherwise
 
 
 def merge(known: Sequence[Interview], sighting: Sighting) -> Change | None:
@@ -179,22 +184,39 @@ def _update(interview: Interview, sighting: Sighting) -> Change:
             merged,
             status=Status.SCHEDULED,
             start=found.start,
-            end=found.end or _end(interview, found),
+            end=found.end or keep_length(interview, found.start),
         )
-        if moved:
+        if moved and "time" not in interview.corrected:
             what = "rescheduled"
         elif interview.status is not Status.SCHEDULED:
             what = "updated"
+    merged, kept = _by_hand_wins(interview, merged)
     if merged == interview:
-        return Change(interview, "unchanged")
-    return Change(merged, what)
+        return Change(interview, "unchanged", kept)
+    return Change(merged, what, kept)
 
 
-def _end(interview: Interview, found: Detection) -> datetime | None:
-    """Keep a known length when a move states only the new start."""
-    if interview.start is None or interview.end is None or found.start is None:
+_FIELDS = {"time": ("start", "end")}
+
+
+def _by_hand_wins(interview: Interview, merged: Interview) -> tuple[Interview, tuple[str, ...]]:
+    """The fields the user corrected, as the user left them; and those the sighting would
+    have changed."""
+    kept = []
+    for name in sorted(interview.corrected.intersection(CORRECTABLE)):
+        fields = _FIELDS.get(name, (name,))
+        if any(getattr(merged, f) != getattr(interview, f) for f in fields):
+            kept.append(name)
+            merged = replace(merged, **{f: getattr(interview, f) for f in fields})
+    return merged, tuple(kept)
+
+
+def keep_length(interview: Interview, start: datetime) -> datetime | None:
+    """The end of an interview moved to `start` that keeps its known length (None when its
+    length is not known)."""
+    if interview.start is None or interview.end is None:
         return None
-    return found.start + (interview.end - interview.start)
+    return start + (interview.end - interview.start)
 
 
 def _union(first: Iterable[Person], second: Iterable[Person]) -> tuple[Person, ...]:

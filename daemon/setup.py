@@ -459,7 +459,7 @@ def render(answers: Answers) -> str:
             sent = _q(p.sent) if p.sent else "null"
             comment = "# null: found by SPECIAL-USE \\Sent"
             if p.key == "gmail":
-                comment = "# null: found by SPECIAL-USE (\"[Gmail]/Sent Mail\" in English)"
+                comment = '# null: found by SPECIAL-USE ("[Gmail]/Sent Mail" in English)'
             lines += ["  folders:", f"    sent: {sent}  {comment}"]
         else:
             why = "the provider files sent mail itself" if p.saves_sent_copy else "afterview files"

@@ -92,6 +92,7 @@ def interview_entry(store: Store, interview: Interview) -> dict[str, Any]:
         "location": interview.location,
         "thread_id": interview.thread_id,
         "closed": store.interview_closed(interview.id),
+        "corrected": sorted(interview.corrected),
         "seen_in": [
             {"source": source, "kind": kind, "at": at}
             for source, kind, at in store.interview_sources(interview.id)

@@ -14,11 +14,12 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 
 from daemon import interviews as merging
 from daemon import threads
+from daemon.by_hand import local_text
 from daemon.envelope import Envelope, parse_headers
 from daemon.interviews import Interview, Sighting
 from daemon.mail.imap import MAX_BODY_BYTES, FetchedHeaders, FolderStatus, Mailbox
@@ -478,6 +479,10 @@ def apply_sighting(
             db, sighting.source, change.interview.id, sighting.detection.kind.value, at
         )
         return None
+    if change.kept:  # said once per source: a calendar read again says it again
+        level = logging.DEBUG if store.source_seen(sighting.source) else logging.INFO
+        log.log(level, "interview %s: a sighting says otherwise about the %s you set by "
+                "hand; yours is kept", change.interview.id, " and ".join(change.kept))  # fmt: skip
     if change.what in ("unchanged", "stale"):
         if change.interview.id is not None:
             store.add_interview_source(
@@ -509,8 +514,13 @@ def _outcome(detection: Detection) -> str | None:
     return None
 
 
-def describe(interview: Interview) -> str:
-    when = interview.start.isoformat(timespec="minutes") if interview.start else "no time yet"
+def describe(interview: Interview, zone: tzinfo | None = None) -> str:
+    """Company (role), time (in `zone` when given, else as stored), status: for a log line."""
+    when = "no time yet"
+    if interview.start is not None and zone is not None:
+        when = local_text(interview.start, zone)
+    elif interview.start is not None:
+        when = interview.start.isoformat(timespec="minutes")
     who = interview.company or "unknown company"
     role = f" ({interview.role})" if interview.role else ""
     return f"{who}{role}, {when}, {interview.status.value}"

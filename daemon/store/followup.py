@@ -7,13 +7,13 @@ two runs (or a run and a restarted run) can never both act on one entry.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from daemon.approval import PendingApproval
 from daemon.model import Person
-from daemon.outbox import OutboxEntry, Phase, State, allowed
+from daemon.outbox import FINAL, OutboxEntry, Phase, State, allowed
 from daemon.store import Store
 
 
@@ -32,6 +32,18 @@ class StoredDraft:
     in_reply_to: str | None
     references: tuple[str, ...]
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class Note:
+    """A draft and where its outbox entry stands (for `afterview drafts`)."""
+
+    draft: StoredDraft
+    state: State
+    message: bytes  # what goes out, as approved (or as drafted, until then)
+    snoozed_until: datetime | None
+    expires_at: datetime | None  # when the live request about this version expires
+    detail: str
 
 
 class FollowUpRecords:
@@ -62,6 +74,30 @@ class FollowUpRecords:
             (_draft(row[:-2]), _moment(row[-2]), datetime.fromisoformat(str(row[-1])))
             for row in rows
         ]
+
+    def open_notes(self) -> list[Note]:
+        """The notes not sent, skipped nor expired: waiting for the user, or to go out."""
+        finished = [state.value for state in FINAL]
+        return self._notes(f"outbox.state NOT IN ({','.join('?' * len(finished))})", finished)
+
+    def note(self, draft_id: int) -> Note | None:
+        found = self._notes("draft.id = ?", [draft_id])
+        return found[0] if found else None
+
+    def _notes(self, where: str, values: Sequence[object]) -> list[Note]:
+        rows = self.store.db.execute(
+            f"SELECT {_DRAFT_IN_JOIN}, outbox.state, outbox.message, outbox.snoozed_until, "
+            "(SELECT MAX(a.expires_at) FROM approval a WHERE a.draft_id = draft.id "
+            "AND a.used_at IS NULL AND a.draft_version = draft.version), outbox.detail "
+            f"FROM draft JOIN outbox ON outbox.draft_id = draft.id WHERE {where} "
+            "ORDER BY draft.id",
+            values,
+        ).fetchall()
+        return [
+            Note(_draft(row[:-5]), State(str(row[-5])), _blob(row[-4]), _moment(row[-3]),
+                 _moment(row[-2]), str(row[-1]))
+            for row in rows
+        ]  # fmt: skip
 
     def sent_notes(self, since: datetime | None) -> list[tuple[datetime, StoredDraft]]:
         """The notes sent after `since` (all when None), oldest first."""
@@ -472,19 +508,22 @@ def _draft(row: tuple[object, ...]) -> StoredDraft:
 
 
 def _entry(row: tuple[object, ...]) -> OutboxEntry:
-    message = row[5]
     return OutboxEntry(
         id=int(str(row[0])),
         state=State(str(row[1])),
         send_id=str(row[2]),
         sender=str(row[3]),
         recipients=tuple(json.loads(str(row[4]))),
-        message=bytes(message) if isinstance(message, (bytes, bytearray, memoryview)) else b"",
+        message=_blob(row[5]),
         phase=Phase(str(row[6])) if row[6] else None,
         attempts=int(str(row[7])),
         not_before=datetime.fromisoformat(str(row[8])) if row[8] else None,
         detail=str(row[9]),
     )
+
+
+def _blob(value: object) -> bytes:
+    return bytes(value) if isinstance(value, (bytes, bytearray, memoryview)) else b""
 
 
 def _people(people: Iterable[Person]) -> str:

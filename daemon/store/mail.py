@@ -222,6 +222,10 @@ class MailRecords(Connected):
             )
         return int(cursor.lastrowid or 0)
 
+    def thread_known(self, thread_id: int) -> bool:
+        row = self.db.execute("SELECT 1 FROM thread WHERE id = ?", (thread_id,)).fetchone()
+        return row is not None
+
     def mark_job_thread(self, db: sqlite3.Connection, thread_id: int) -> None:
         db.execute("UPDATE thread SET job = 1 WHERE id = ?", (thread_id,))
 

@@ -55,19 +55,20 @@ class InterviewRecords(Connected):
             interview.thread_id,
             interview.uid,
             interview.sequence,
+            json.dumps(sorted(interview.corrected)),
         )
         if interview.id is None:
             cursor = db.execute(
                 "INSERT INTO interview (status, company, role, start, end_at, interviewers, "
-                "meeting_url, location, thread_id, uid, sequence, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "meeting_url, location, thread_id, uid, sequence, corrected, created_at, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (*values, at, at),
             )
             return int(cursor.lastrowid or 0)
         db.execute(
             "UPDATE interview SET status = ?, company = ?, role = ?, start = ?, end_at = ?, "
             "interviewers = ?, meeting_url = ?, location = ?, thread_id = ?, uid = ?, "
-            "sequence = ?, updated_at = ? WHERE id = ?",
+            "sequence = ?, corrected = ?, updated_at = ? WHERE id = ?",
             (*values, at, interview.id),
         )
         return interview.id
@@ -89,6 +90,20 @@ class InterviewRecords(Connected):
         return int(row[0]) if row else None
 
     # Corrections by the user --------------------------------------------------------------
+
+    def save_by_hand(self, interview: Interview, changed: Sequence[str], at: str) -> int:
+        """An interview the user added (id None) or corrected, with an audit line naming the
+        `changed` fields; its id. An added one is seen at `user:<id>` (`status` shows it)."""
+        with self.transaction() as db:
+            interview_id = self.save_interview(db, interview, at)
+            event = "interview corrected" if interview.id is not None else "interview added"
+            if interview.id is None:
+                self.add_interview_source(db, f"user:{interview_id}", interview_id, "added", at)
+            db.execute(
+                "INSERT INTO audit_log (at, event, detail) VALUES (?, ?, ?)",
+                (at, event, f"interview {interview_id}: {', '.join(changed)}"),
+            )
+        return interview_id
 
     def ignore_interview(self, interview_id: int, at: str) -> bool:
         """Not an interview: cancelled, closed as ignored, and every source it was seen in
@@ -221,7 +236,7 @@ class InterviewRecords(Connected):
 
 _INTERVIEW_COLUMNS = (
     "id, status, company, role, start, end_at, interviewers, meeting_url, location, thread_id, "
-    "uid, sequence"
+    "uid, sequence, corrected"
 )
 
 
@@ -240,4 +255,5 @@ def _interview(row: tuple[Any, ...]) -> Interview:
         thread_id=row[9],
         uid=row[10],
         sequence=row[11],
+        corrected=frozenset(json.loads(row[12])),
     )

@@ -279,6 +279,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE interview_source ADD COLUMN ignored INTEGER NOT NULL DEFAULT 0;
         """,
     ),
+    Migration(
+        "0014_interview_fields_set_by_hand",
+        """
+        ALTER TABLE interview ADD COLUMN corrected TEXT NOT NULL DEFAULT '[]';
+        """,
+    ),
 )
 
 

@@ -193,3 +193,118 @@ def test_export_ics_has_stable_uids_and_times(state: Path, config_file: Path) ->
     uids = {str(e["uid"]) for e in icalendar.Calendar.from_ical(after).walk("VEVENT")}
     assert "afterview-interview-2@afterview" not in uids
     assert "afterview-interview-1@afterview" in uids
+
+
+def test_interview_add_records_it_with_a_plan_and_says_where_it_came_from(
+    state: Path, config_file: Path
+) -> None:
+    code, out, err = run(
+        config_file, "interview", "add", "--company", "Acme", "--role", "Data Engineer",
+        "--start", "2026-12-03T15:00", "--duration", "45m",
+        "--interviewer", "Dana Lee <dana@acme.example>", "--interviewer", "omar@acme.example",
+        "--url", "https://meet.example/acme", "--location", "Room 4", "--thread", "1",
+    )  # fmt: skip
+    assert code == 0, err
+    assert out.strip() == (
+        "interview 3 added: Acme (Data Engineer), Thu 2026-12-03 15:00 CET, scheduled"
+    )
+    code, out, _ = run(config_file, "interviews", "--json", "--now", NOW.isoformat())
+    [acme] = [entry for entry in json.loads(out) if entry["id"] == 3]
+    assert acme["start"] == "2026-12-03T14:00:00+00:00"  # 15:00 in Berlin
+    assert acme["end"] == "2026-12-03T14:45:00+00:00"
+    assert acme["interviewers"] == [
+        {"name": "Dana Lee", "email": "dana@acme.example"},
+        {"name": None, "email": "omar@acme.example"},
+    ]
+    assert (acme["meeting_url"], acme["location"], acme["thread_id"]) == (
+        "https://meet.example/acme", "Room 4", 1,
+    )  # fmt: skip
+    assert [s["source"] for s in acme["seen_in"]] == ["user:3"]
+    assert acme["corrected"] == ["company", "interviewers", "location", "meeting_url", "role",
+                                 "time"]  # fmt: skip
+    # A thank-you an hour after it ends, as for any interview.
+    assert acme["plan"]["next"] == {"step": "thank_you", "at": "2026-12-03T15:45:00+00:00"}
+    with Store(state) as store:
+        [(detail,)] = store.db.execute(
+            "SELECT detail FROM audit_log WHERE event = 'interview added'"
+        ).fetchall()
+        assert detail == "interview 3: added"
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--start", "2026-12-03"], "argument --start: '2026-12-03' has no time of day"),
+        (["--start", "Thursday"], "expected a date and time like 2026-12-03T15:00"),
+        (["--interviewer", "Dana <dana@acme>"], "'dana@acme' is not an email address"),
+        (["--duration", "forever"], "argument --duration: expected a duration like"),
+        (["--url", "meet.example/x"], "expected a web address"),
+        (["--end", "16:00", "--duration", "1h"], "not allowed with argument --end"),
+    ],
+)
+def test_interview_add_refuses_what_cannot_be_read_as_usage(
+    state: Path, config_file: Path, flags: list[str], message: str
+) -> None:
+    base = {"--company": "Acme", "--start": "2026-12-03T15:00"}
+    for name in flags[::2]:
+        base.pop(name, None)
+    args = [item for pair in base.items() for item in pair] + flags
+    code, out, err = run(config_file, "interview", "add", *args)
+    assert code == 2 and out == ""
+    assert message in err
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--end", "14:00"], "the interview would end (Thu 2026-12-03 14:00 CET) before it "
+                             "starts (Thu 2026-12-03 15:00 CET)"),
+        (["--thread", "9"], "no thread with id 9"),
+        (["--message", "<nowhere@x.example>"], "no message with the Message-ID"),
+    ],
+)  # fmt: skip
+def test_interview_add_refuses_what_cannot_be_and_writes_nothing(
+    state: Path, config_file: Path, flags: list[str], message: str
+) -> None:
+    args = ["--company", "Acme", "--start", "2026-12-03T15:00", *flags]
+    code, _, err = run(config_file, "interview", "add", *args)
+    assert code == 1
+    assert f"afterview: {message}" in err
+    with Store(state) as store:
+        assert len(store.interviews()) == 2
+        assert store.db.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0] == 0
+
+
+def test_a_correction_by_hand_wins_over_a_later_sighting(state: Path, config_file: Path) -> None:
+    code, out, err = run(
+        config_file, "interview", "edit", "1", "--start", "2026-11-24T16:00",
+        "--interviewer", "Dana Reyes <dana.reyes@lumen.example>", "--role", "",
+    )  # fmt: skip
+    assert code == 0, err
+    assert out.splitlines() == [
+        "interview 1 corrected: Lumen Labs, Tue 2026-11-24 16:00 CET, scheduled"
+    ]
+    with Store(state) as store:
+        fixed = store.interview(1)
+        assert fixed is not None
+        assert fixed.end == LUMEN_AT + timedelta(hours=2)  # its hour-long length is kept
+        assert fixed.corrected == {"time", "interviewers", "role"}
+        # The calendar serves the same event again, as it was read before the correction.
+        see(store, sighting("lumen-1", LUMEN_AT, "Lumen Labs", 1))
+        assert store.interview(1) == fixed
+        [(detail,)] = store.db.execute(
+            "SELECT detail FROM audit_log WHERE event = 'interview corrected'"
+        ).fetchall()
+        assert detail == "interview 1: interviewers, role, time"
+
+
+def test_interview_edit_of_an_unknown_or_ignored_interview_is_refused(
+    state: Path, config_file: Path
+) -> None:
+    code, _, err = run(config_file, "interview", "edit", "99", "--company", "Acme")
+    assert code == 1 and "no interview with id 99" in err
+    run(config_file, "interview", "ignore", "2")
+    code, _, err = run(config_file, "interview", "edit", "2", "--company", "Smile")
+    assert code == 1 and "interview 2 was ignored (not an interview)" in err
+    code, _, err = run(config_file, "interview", "edit", "1")
+    assert code == 1 and "nothing to change" in err

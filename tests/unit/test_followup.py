@@ -5,6 +5,7 @@ left `unknown` by a crash is never left without a question to the user."""
 from __future__ import annotations
 
 import email
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email.policy import default
@@ -352,3 +353,47 @@ def test_thank_you_to_all_gives_one_note_to_every_interviewer(
     [entry] = FollowUpRecords(store).entries([State.AWAITING_APPROVAL])
     note = email.message_from_bytes(entry.message, policy=default)
     assert sorted(a.addr_spec for a in note["To"].addresses) == [ALICE, BOB]
+
+
+def request_token(request: email.message.EmailMessage) -> str:
+    found = re.search(r"\[av:([\w-]+)\]", str(request["Subject"]))
+    assert found is not None
+    return found.group(1)
+
+
+def answer_by_mail(token: str, text: str) -> bytes:
+    return (
+        f"From: {CAROL}\r\nTo: {CAROL}\r\nSubject: Re: [av:{token}]\r\n"
+        f"Message-ID: <answer-{token[:8]}@example.test>\r\n\r\n{text}\r\n"
+    ).encode()
+
+
+def test_send_by_mail_with_own_text_leaves_out_the_signature_under_it(
+    config: Config, store: Store
+) -> None:
+    panel(store)
+    outgoing = Outgoing()
+    found = followups(config, store, outgoing, PANEL_END + timedelta(hours=2))
+    found.propose(FollowUpReport())
+    token = request_token(outgoing.mails[0][1])
+    found.handle_reply(answer_by_mail(token, "SEND\nThanks Bob, great talk.\n\nCarol Candidate"),
+                       FollowUpReport())  # fmt: skip
+    [entry] = FollowUpRecords(store).entries([State.APPROVED])
+    note = email.message_from_bytes(entry.message, policy=default)
+    text = note.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert text.splitlines() == ["Thanks Bob, great talk."]  # the name under it left out
+
+
+def test_send_by_mail_for_a_note_with_no_address_is_told_how(config: Config, store: Store) -> None:
+    with store.transaction() as db:
+        store.save_interview(db, Interview(None, Status.SCHEDULED, "Acme", start=ARRIVED),
+                             ARRIVED.isoformat())  # fmt: skip
+    outgoing = Outgoing()
+    found = followups(config, store, outgoing, ARRIVED + timedelta(hours=2))
+    found.propose(FollowUpReport())
+    found.handle_reply(answer_by_mail(request_token(outgoing.mails[0][1]), "SEND"),
+                       FollowUpReport())  # fmt: skip
+    [(to, notice)] = outgoing.mails[1:]
+    assert to == [CAROL] and "not acted on" in str(notice["Subject"])
+    assert "this note has no address yet" in notice.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert FollowUpRecords(store).entries([State.APPROVED]) == []

@@ -123,6 +123,47 @@ def test_the_same_message_twice_is_unchanged() -> None:
     assert change is not None and change.what == "unchanged"
 
 
+def corrected_by_hand() -> Interview:
+    """The calendar's event, read wrong (a two-hour shift, the ATS as the company, the
+    recruiter as the interviewer), then corrected by the user."""
+    event = seen(Kind.SCHEDULED, thread=None, uid="evt-1", start=START - timedelta(hours=2),
+                 company="Greenhouse", people=(OMAR,))  # fmt: skip
+    detected = saved(merge([], event).interview)  # type: ignore[union-attr]
+    return replace(
+        detected, company="Lumen Labs", start=START, end=START + timedelta(minutes=45),
+        interviewers=(DANA,), corrected=frozenset({"company", "time", "interviewers"}),
+    )  # fmt: skip
+
+
+def test_a_later_sighting_of_the_same_event_keeps_what_the_user_corrected() -> None:
+    fixed = corrected_by_hand()
+    again = seen(Kind.SCHEDULED, thread=None, uid="evt-1", start=START - timedelta(hours=2),
+                 company="Greenhouse", people=(OMAR,))  # fmt: skip
+    change = merge([fixed], again)
+    assert change is not None and change.what == "unchanged" and change.interview == fixed
+    assert change.kept == ("interviewers", "time")  # the company was not overwritten anyway
+    # What the user did not correct still comes in: the role, a meeting link.
+    detail = Detection(Kind.SCHEDULED, role="Data Engineer", start=START - timedelta(hours=2),
+                       meeting_url="https://meet.example/x", uid="evt-1")  # fmt: skip
+    change = merge([fixed], Sighting(detail, "calendar:work|evt-1|", None, 1))
+    assert change is not None and change.what == "updated"
+    assert change.interview.role == "Data Engineer"
+    assert change.interview.meeting_url == "https://meet.example/x"
+    assert change.interview.start == START and change.interview.interviewers == (DANA,)
+
+
+def test_a_reschedule_does_not_move_a_time_set_by_hand_but_a_cancellation_cancels() -> None:
+    fixed = corrected_by_hand()
+    moved = Sighting(Detection(Kind.RESCHEDULED, start=START + timedelta(days=1), uid="evt-1"),
+                     "m2", None, 2)  # fmt: skip
+    change = merge([fixed], moved)
+    assert change is not None and change.what != "rescheduled" and change.kept == ("time",)
+    assert change.interview.start == START
+    change = merge([fixed], Sighting(Detection(Kind.CANCELLED, uid="evt-1"), "m3", None, 3))
+    assert change is not None and change.what == "cancelled"
+    assert change.interview.status is Status.CANCELLED and change.interview.start == START
+
+
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 WINDOW_END = NOW + timedelta(days=365)
 

@@ -47,6 +47,8 @@ PLACEHOLDERS = {
     "CMD": "pass show mail",
     "VAR": "AFTERVIEW_PASSWORD",
     "URL": "https://calendar.example.com/private.ics",
+    "WHEN": "2026-12-03T15:00",
+    "LENGTH": "45m",
 }
 SHELL_OPERATORS = {"|", "||", "&&", ";", "&", ">", ">>", "<", "2>"}
 SHELL_BLOCKS = {"", "sh", "shell", "bash", "console"}
