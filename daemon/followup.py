@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 LOOP_VALUE = "approval"
 NOTICE_EVERY = timedelta(minutes=10)  # help and refusal notices are rate-limited
 COPY_RETRY_FOR = timedelta(days=7)  # a sent note's missing Sent copy is filed within a week
+# Where a note may be skipped from: waiting for an answer, or perhaps not gone out.
+_ANSWERABLE = (State.AWAITING_APPROVAL, State.UNKNOWN, State.FAILED)
 
 
 @dataclass
@@ -291,6 +293,15 @@ class FollowUps:
             entry = self.records.entry_of(draft.id)
             if entry is None or entry.state not in (State.UNKNOWN, State.FAILED):
                 return "RESEND is only for a note that may not have gone out"
+        elif command.action in (Action.SKIP, Action.MUTE, Action.IGNORE):
+            # A RESEND request's token stays live after the note turned out to be in Sent:
+            # a SKIP then must not rewrite a sent note (nor lower the day's send count).
+            entry = self.records.entry_of(draft.id)
+            if entry is not None and entry.state not in _ANSWERABLE:
+                return (
+                    f"that note is {entry.state.value}, so there is nothing to skip "
+                    "(afterview thread mute and afterview interview ignore still work)"
+                )
         return None
 
     def _digest_reply(self, reply: approval.Reply, key: str, report: FollowUpReport) -> None:
@@ -340,9 +351,11 @@ class FollowUps:
             own = command.text.strip()
             body = own + "\n" if own else draft.body
             message = self._message(_as_draft(draft, body=body, recipients=recipients))
-            done = self.records.use_token(digest, draft.id, State.APPROVED, now, message=message)
+            given = recipients if command.send_to else None
+            done = self.records.use_token(
+                digest, draft.id, State.APPROVED, now, message=message, recipients=given
+            )
             if done:
-                self._set_recipients(draft.id, recipients)
                 report.replies.append(f"approved draft {draft.id}")
         elif action is Action.SKIP:
             entry = self.records.entry_of(draft.id)
@@ -394,9 +407,6 @@ class FollowUps:
         message = self._message(_as_draft(draft, body=new.body, recipients=draft.recipients))
         self.records.redraft(draft.id, body=new.body, notes=notes, message=message, at=self.now())
         self._ask(draft.id, report, why="redrafted with your notes")
-
-    def _set_recipients(self, draft_id: int, recipients: tuple[Person, ...]) -> None:
-        self.records.set_recipients(draft_id, recipients)
 
     # Sending -------------------------------------------------------------------------------
 

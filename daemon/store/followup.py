@@ -172,17 +172,6 @@ class FollowUpRecords:
                 (message, State.DRAFTED.value, _iso(at), draft_id, State.AWAITING_APPROVAL.value),
             )
 
-    def set_recipients(self, draft_id: int, recipients: tuple[Person, ...]) -> None:
-        """The address the user gave with `SEND to` for a note that had none."""
-        with self.store.transaction() as db:
-            db.execute("UPDATE draft SET recipients = ? WHERE id = ?",
-                       (_people(recipients), draft_id))  # fmt: skip
-            db.execute(
-                "UPDATE outbox SET recipients = ? WHERE draft_id = ? AND state = ?",
-                (json.dumps([p.email for p in recipients if p.email]), draft_id,
-                 State.APPROVED.value),
-            )  # fmt: skip
-
     # Approval requests --------------------------------------------------------------------
 
     def request_approval(
@@ -264,9 +253,11 @@ class FollowUpRecords:
         message: bytes | None = None,
         snoozed_until: datetime | None = None,
         current: State = State.AWAITING_APPROVAL,
+        recipients: tuple[Person, ...] | None = None,
     ) -> bool:
         """Consume the token and move the draft's entry from `current`, in one transaction
-        (single use)."""
+        (single use). `recipients`: the address the user gave with `SEND to` for a note that
+        had none, written in the same transaction (an approved note never lacks them)."""
         with self.store.transaction() as db:
             used = db.execute(
                 "UPDATE approval SET used_at = ? WHERE token_digest = ? AND used_at IS NULL",
@@ -284,6 +275,13 @@ class FollowUpRecords:
                 db.execute("UPDATE approval SET used_at = NULL WHERE token_digest = ?",
                            (token_digest,))  # fmt: skip
                 return False
+            if recipients is not None:
+                db.execute("UPDATE draft SET recipients = ? WHERE id = ?",
+                           (_people(recipients), draft_id))  # fmt: skip
+                db.execute(
+                    "UPDATE outbox SET recipients = ? WHERE draft_id = ?",
+                    (json.dumps([p.email for p in recipients if p.email]), draft_id),
+                )
         return True
 
     def open_request(self, draft_id: int) -> bool:

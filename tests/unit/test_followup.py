@@ -295,6 +295,12 @@ def test_resend_of_a_note_found_in_sent_sends_nothing(config: Config, store: Sto
     assert after is not None and after.state is State.SENT
     found.send_approved(FollowUpReport())
     assert not any(BOB in recipients for recipients, _ in outgoing.mails)
+    # The RESEND request's token is still live: a SKIP with it leaves the sent note sent.
+    for command, number in (("SKIP", 2), ("MUTE", 3), ("NOT AN INTERVIEW", 4)):
+        answer = raw.replace(b"RESEND", command.encode()).replace(b"resend-1", b"skip-%d" % number)
+        found.handle_reply(answer, FollowUpReport())
+        settled = records.entry_of(draft_id)
+        assert settled is not None and settled.state is State.SENT, command
 
 
 ALICE = "alice@lumen.example"
@@ -397,3 +403,28 @@ def test_send_by_mail_for_a_note_with_no_address_is_told_how(config: Config, sto
     assert to == [CAROL] and "not acted on" in str(notice["Subject"])
     assert "this note has no address yet" in notice.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert FollowUpRecords(store).entries([State.APPROVED]) == []
+
+
+def test_send_to_writes_the_address_with_the_approval(config: Config, store: Store) -> None:
+    """`SEND to` approves and gives the address in one transaction: no approved note is ever
+    left without a recipient, whatever instant a crash comes at."""
+    with store.transaction() as db:
+        store.save_interview(db, Interview(None, Status.SCHEDULED, "Acme", start=ARRIVED),
+                             ARRIVED.isoformat())  # fmt: skip
+    outgoing = Outgoing()
+    found = followups(config, store, outgoing, ARRIVED + timedelta(hours=2))
+    found.propose(FollowUpReport())
+    token = request_token(outgoing.mails[0][1])
+    records = FollowUpRecords(store)
+    calls: list[tuple[Person, ...] | None] = []
+    use_token = records.use_token
+
+    def spy(*args: Any, **kwargs: Any) -> bool:
+        calls.append(kwargs.get("recipients"))
+        return use_token(*args, **kwargs)
+
+    found.records.use_token = spy  # type: ignore[method-assign]
+    found.handle_reply(answer_by_mail(token, "SEND to dana@acme.example"), FollowUpReport())
+    assert calls == [(Person(None, "dana@acme.example"),)]
+    [entry] = records.entries([State.APPROVED])
+    assert entry.recipients == ("dana@acme.example",)
