@@ -390,13 +390,19 @@ def test_send_by_mail_with_own_text_leaves_out_the_signature_under_it(
     assert text.splitlines() == ["Thanks Bob, great talk."]  # the name under it left out
 
 
-def test_send_by_mail_for_a_note_with_no_address_is_told_how(config: Config, store: Store) -> None:
+def asked_about_a_note_with_no_address(config: Config, store: Store) -> tuple[FollowUps, Outgoing]:
+    """An interview with nobody known, its thank-you proposed: the engine and its mail."""
     with store.transaction() as db:
         store.save_interview(db, Interview(None, Status.SCHEDULED, "Acme", start=ARRIVED),
                              ARRIVED.isoformat())  # fmt: skip
     outgoing = Outgoing()
     found = followups(config, store, outgoing, ARRIVED + timedelta(hours=2))
     found.propose(FollowUpReport())
+    return found, outgoing
+
+
+def test_send_by_mail_for_a_note_with_no_address_is_told_how(config: Config, store: Store) -> None:
+    found, outgoing = asked_about_a_note_with_no_address(config, store)
     found.handle_reply(answer_by_mail(request_token(outgoing.mails[0][1]), "SEND"),
                        FollowUpReport())  # fmt: skip
     [(to, notice)] = outgoing.mails[1:]
@@ -408,12 +414,7 @@ def test_send_by_mail_for_a_note_with_no_address_is_told_how(config: Config, sto
 def test_send_to_writes_the_address_with_the_approval(config: Config, store: Store) -> None:
     """`SEND to` approves and gives the address in one transaction: no approved note is ever
     left without a recipient, whatever instant a crash comes at."""
-    with store.transaction() as db:
-        store.save_interview(db, Interview(None, Status.SCHEDULED, "Acme", start=ARRIVED),
-                             ARRIVED.isoformat())  # fmt: skip
-    outgoing = Outgoing()
-    found = followups(config, store, outgoing, ARRIVED + timedelta(hours=2))
-    found.propose(FollowUpReport())
+    found, outgoing = asked_about_a_note_with_no_address(config, store)
     token = request_token(outgoing.mails[0][1])
     records = FollowUpRecords(store)
     calls: list[tuple[Person, ...] | None] = []
