@@ -16,8 +16,11 @@ too, any case, one thread per line, blank lines between allowed) mutes those thr
 `mute_requests` reads them, from the top of the reply's own text down to the first other line,
 as the approval commands are read. The digest itself starts with its greeting, so a reply that
 quotes it without '>' (and a subject like "MUTE 5" wrapped onto a line of its own) mutes
-nothing. Drafts are not answered here: each has its own approval email with its single-use
-token, and the digest carries no tokens.
+nothing. Each upcoming interview and unanswered invitation shows its interview number and ends
+with "not an interview? reply IGNORE 7": lines `IGNORE <number>` or `NOT AN INTERVIEW <number>`
+among those first lines drop that interview and its plan, as `afterview interview ignore` does
+(`digest_answers` reads both kinds). Drafts are not answered here: each has its own approval
+email with its single-use token, and the digest carries no tokens.
 """
 
 from __future__ import annotations
@@ -46,6 +49,9 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 _UNSAFE = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]+")
 _LINK = re.compile(r"^https?://[^\s<>\"'`\\]+$", re.IGNORECASE)
 _MUTE = re.compile(r"^mute[ \t]+#?(\d{1,9})[ \t.!]*$", re.IGNORECASE)
+_IGNORE = re.compile(
+    r"^(?:ignore|not[ \t]+an[ \t]+interview)[ \t:]+#?(\d{1,9})[ \t.!]*$", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,7 @@ class UpcomingInterview:
     people: tuple[Person, ...] = ()
     meeting_url: str | None = None
     location: str | None = None
+    number: int | None = None  # the interview's id, which an IGNORE line names
 
 
 @dataclass(frozen=True)
@@ -86,6 +93,7 @@ class OpenInvitation:
     role: str | None = None
     sender: Person | None = None
     subject: str = ""
+    number: int | None = None  # the interview's id, which an IGNORE line names
 
 
 @dataclass(frozen=True)
@@ -154,17 +162,37 @@ def render(
     )
 
 
-def mute_requests(reply_text: str) -> tuple[int, ...]:
-    """The thread numbers the `MUTE <n>` lines at the top of a reply to the digest name."""
-    found: list[int] = []
+@dataclass(frozen=True)
+class DigestAnswer:
+    """What a reply to the digest asks: threads to mute, interviews to drop."""
+
+    mute: tuple[int, ...] = ()
+    ignore: tuple[int, ...] = ()
+
+
+def digest_answers(reply_text: str) -> DigestAnswer:
+    """The `MUTE <n>` and `IGNORE <n>` (or `NOT AN INTERVIEW <n>`) lines at the top of a reply
+    to the digest: thread numbers to mute, interview numbers to drop."""
+    mute: list[int] = []
+    ignore: list[int] = []
     for line in own_text(reply_text).splitlines():
         if not line.strip():
             continue
-        match = _MUTE.match(line.strip())
-        if match is None:
+        muted = _MUTE.match(line.strip())
+        ignored = None if muted else _IGNORE.match(line.strip())
+        if muted is None and ignored is None:
             break  # the commands are the reply's first lines; anything after is not one
-        found.append(int(match.group(1)))
-    return tuple(dict.fromkeys(found))[:MAX_MUTES]
+        found = muted or ignored
+        assert found is not None
+        (mute if muted else ignore).append(int(found.group(1)))
+    return DigestAnswer(
+        tuple(dict.fromkeys(mute))[:MAX_MUTES], tuple(dict.fromkeys(ignore))[:MAX_MUTES]
+    )
+
+
+def mute_requests(reply_text: str) -> tuple[int, ...]:
+    """The thread numbers the `MUTE <n>` lines at the top of a reply to the digest name."""
+    return digest_answers(reply_text).mute
 
 
 def clean(text: str, limit: int = MAX_VALUE) -> str:
@@ -296,7 +324,8 @@ def _interview(found: UpcomingInterview, zone: tzinfo, now: datetime) -> _Item:
             link = url
         else:
             details.append(("Link", clean(url)))
-    return _Item(f"{when}: {what}", tuple(details), link)
+    action = f"not an interview? reply IGNORE {found.number}" if found.number is not None else ""
+    return _Item(f"{when}: {what}", tuple(details), link, action)
 
 
 def _draft(draft: PendingDraft, zone: tzinfo) -> _Item:
@@ -345,11 +374,10 @@ def _invitation(found: OpenInvitation, zone: tzinfo) -> _Item:
     if found.subject:
         details.append(("Subject", clean(found.subject)))
     details.append(("Arrived", moment_text(found.arrived, zone)))
-    return _Item(
-        what or "An interview invitation",
-        tuple(details),
-        action="answer their email in its thread with the times you are free",
-    )
+    action = "answer their email in its thread with the times you are free"
+    if found.number is not None:
+        action += f", or reply IGNORE {found.number} if it is not one"
+    return _Item(what or "An interview invitation", tuple(details), action=action)
 
 
 # -- Plain text ---------------------------------------------------------------------------------

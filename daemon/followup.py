@@ -24,7 +24,7 @@ from daemon import approval, outbox
 from daemon.approval import Action
 from daemon.config import Config
 from daemon.detect.people import is_robot
-from daemon.digest import mute_requests
+from daemon.digest import DigestAnswer, digest_answers
 from daemon.drafts import (
     Draft,
     DraftInput,
@@ -305,31 +305,55 @@ class FollowUps:
         return None
 
     def _digest_reply(self, reply: approval.Reply, key: str, report: FollowUpReport) -> None:
-        """A reply to the digest: `MUTE 12` lines at its top silence those threads. The
-        sender rules of approvals hold; no token is needed, as nothing is sent to anyone."""
+        """A reply to the digest: `MUTE 12` lines at its top silence those threads, `IGNORE 7`
+        lines drop those interviews and their plans. The sender rules of approvals hold; no
+        token is needed, as nothing is sent to anyone."""
         refused = approval.sender_refused(
             reply,
             approvers=self.config.approval.approvers,
             trusted_authserv_id=self.config.approval.trusted_authserv_id,
         )
-        numbers = mute_requests(reply.text) if refused is None else ()
-        verdict = refused or ("accepted" if numbers else "no MUTE line at the top of the reply")
+        asked = digest_answers(reply.text) if refused is None else DigestAnswer()
+        wanted = asked.mute or asked.ignore
+        verdict = refused or ("accepted" if wanted else "no MUTE or IGNORE line at the top")
         if not self.records.mark_reply(key, reply.digest, verdict, self.now()):
             return
         report.replies.append(f"digest reply: {verdict}")
         if refused is not None:
             log.info("digest reply not acted on: %s", refused)
             return
-        if not numbers:
-            self._notice("to stop tracking a thread, reply with a line like MUTE 12", None)
+        if not wanted:
+            self._notice(
+                "to stop tracking a thread, reply with a line like MUTE 12; to drop an "
+                "interview that is none, a line like IGNORE 7",
+                None,
+            )
             return
-        muted = [n for n in numbers if self.quiet.mute(n)]
+        muted = [n for n in asked.mute if self.quiet.mute(n)]
         for number in muted:
             report.replies.append(f"muted thread {number}")
-        if muted and not self.dry_run:
+        at = self.now().astimezone(UTC).isoformat(timespec="seconds")
+        ignored = [n for n in asked.ignore if self.store.ignore_interview(n, at)]
+        for number in ignored:
+            report.replies.append(f"interview {number} ignored")
+        if self.dry_run or not (muted or ignored):
+            return
+        said = []
+        if muted:
             listed = ", ".join(f"#{n}" for n in muted)
-            self.tell_user(f"[afterview] Muted {listed}",
-                          f"afterview will not track {listed} any more.\n")  # fmt: skip
+            said.append(f"afterview will not track {listed} any more.")
+        if ignored:
+            listed = ", ".join(str(n) for n in ignored)
+            said.append(f"Interview {listed}: not an interview; no note will follow for it.")
+        subject = ", ".join(
+            part
+            for part in (
+                f"Muted {', '.join(f'#{n}' for n in muted)}" if muted else "",
+                f"Ignored interview {', '.join(map(str, ignored))}" if ignored else "",
+            )
+            if part
+        )
+        self.tell_user(f"[afterview] {subject}", "\n".join(said) + "\n")
 
     def act(
         self, command: approval.Command, pending: approval.PendingApproval, report: FollowUpReport

@@ -239,7 +239,7 @@ class DailyDigest:
         records = self.notes
         interviews = [
             UpcomingInterview(
-                i.start, i.end, i.company, i.role, i.interviewers, i.meeting_url, i.location
+                i.start, i.end, i.company, i.role, i.interviewers, i.meeting_url, i.location, i.id
             )
             for i in self.store.interviews()
             if i.status is Status.SCHEDULED and i.start is not None and i.start > now
@@ -277,7 +277,9 @@ class DailyDigest:
             context = self.store.thread_context(interview.thread_id)
             subject = context[0] if context else ""
             found.append(
-                OpenInvitation(arrived, interview.company, interview.role, sender, subject)
+                OpenInvitation(
+                    arrived, interview.company, interview.role, sender, subject, interview.id
+                )
             )
         return found
 

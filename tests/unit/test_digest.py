@@ -13,12 +13,14 @@ from zoneinfo import ZoneInfo
 from daemon.digest import (
     WIDTH,
     Digest,
+    DigestAnswer,
     DigestData,
     OpenInvitation,
     PendingDraft,
     SentNote,
     UpcomingInterview,
     clean,
+    digest_answers,
     moment_text,
     mute_requests,
     render,
@@ -419,3 +421,28 @@ def test_the_digest_itself_holds_no_command() -> None:
     assert digest is not None
     assert "    MUTE 5" in digest.text  # wrapped onto its own, indented, line
     assert mute_requests(digest.text) == ()
+
+
+def test_ignore_lines_name_interviews_and_mix_with_mute_lines() -> None:
+    reply = (
+        "IGNORE 7\n"
+        "not an interview #9.\n"
+        "MUTE 12\n"
+        "ignore all of it\n"  # the commands end at the first other line
+        "IGNORE 11\n"
+        "\n"
+        "> IGNORE 8\n"
+    )
+    assert digest_answers(reply) == DigestAnswer(mute=(12,), ignore=(7, 9))
+    assert digest_answers("IGNORE\nNOT AN INTERVIEW\n") == DigestAnswer()
+
+
+def test_interviews_and_invitations_show_how_to_ignore_them() -> None:
+    numbered = replace(FULL, interviews=(replace(INTERVIEW, number=7),),
+                       invitations=(replace(INVITATION, number=9),))  # fmt: skip
+    digest = render(numbered, user_name="Alex", zone=NY, now=NOW)
+    assert digest is not None
+    text = " ".join(digest.text.split())
+    assert "not an interview? reply IGNORE 7" in text
+    assert "or reply IGNORE 9 if it is not one" in text
+    assert digest_answers(digest.text) == DigestAnswer()  # the digest itself asks nothing

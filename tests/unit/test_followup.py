@@ -22,6 +22,7 @@ from daemon.model import Person
 from daemon.outbox import Phase, State
 from daemon.store import Store, StoredMessage
 from daemon.store.followup import FollowUpRecords
+from daemon.store.quiet import QuietRecords
 
 CAROL, BOB = "carol@example.test", "bob@lumen.example"
 ARRIVED = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # Monday, 10:00 in Berlin
@@ -429,3 +430,40 @@ def test_send_to_writes_the_address_with_the_approval(config: Config, store: Sto
     assert calls == [(Person(None, "dana@acme.example"),)]
     [entry] = records.entries([State.APPROVED])
     assert entry.recipients == ("dana@acme.example",)
+
+
+def digest_reply(store: Store, text: str, sender: str = CAROL) -> bytes:
+    """A reply to today's digest (recorded as sent), with `text` at its top."""
+    digest_id = "digest.2026-12-01.abc@example.test"
+    QuietRecords(store, lambda: DUE).digest_for("2026-12-01", digest_id)
+    return (
+        f"From: {sender}\r\nTo: {CAROL}\r\nSubject: Re: [afterview] Digest\r\n"
+        f"Message-ID: <digest-answer-{abs(hash(text))}@example.test>\r\n"
+        f"In-Reply-To: <{digest_id}>\r\nReferences: <{digest_id}>\r\n\r\n{text}\r\n"
+    ).encode()
+
+
+def test_ignore_in_reply_to_the_digest_drops_the_interview_and_its_plan(
+    config: Config, store: Store
+) -> None:
+    interview_id, _ = invited(store)
+    outgoing = Outgoing()
+    found = followups(config, store, outgoing, DUE)
+    report = FollowUpReport()
+    found.handle_reply(digest_reply(store, f"IGNORE {interview_id}\n\n> the digest"), report)
+    assert f"interview {interview_id} ignored" in report.replies
+    assert store.interview_closed(interview_id) == "ignored"
+    [(to, told)] = outgoing.mails
+    assert to == [CAROL] and f"Ignored interview {interview_id}" in str(told["Subject"])
+    found.propose(FollowUpReport())  # no reminder, no note: its plan is gone
+    assert len(outgoing.mails) == 1
+
+
+def test_ignore_in_reply_to_the_digest_from_a_stranger_does_nothing(
+    config: Config, store: Store
+) -> None:
+    interview_id, _ = invited(store)
+    found = followups(config, store, Outgoing(), DUE)
+    raw = digest_reply(store, f"IGNORE {interview_id}", sender="mallory@evil.example")
+    found.handle_reply(raw, FollowUpReport())
+    assert store.interview_closed(interview_id) is None
