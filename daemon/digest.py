@@ -49,6 +49,7 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 _UNSAFE = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]+")
 _LINK = re.compile(r"^https?://[^\s<>\"'`\\]+$", re.IGNORECASE)
 _MUTE = re.compile(r"^mute[ \t]+#?(\d{1,9})[ \t.!]*$", re.IGNORECASE)
+_NUMBERED = ("Upcoming interviews", "Invitations to answer")  # sections whose items IGNORE names
 _IGNORE = re.compile(
     r"^(?:ignore|not[ \t]+an[ \t]+interview)[ \t:]+#?(\d{1,9})[ \t.!]*$", re.IGNORECASE
 )
@@ -149,6 +150,14 @@ def render(
                 'number at the top, for example "MUTE 12", one line per thread.'
             ]
             if data.quiet
+            else []
+        ),
+        *(
+            [
+                "If one of the interviews above is not one, reply with IGNORE and its number "
+                'at the top, for example "IGNORE 7": it is dropped with its plan.'
+            ]
+            if any(s.heading in _NUMBERED for s in sections)
             else []
         ),
         "Drafts are answered in their own approval emails. afterview sends nothing to anyone "
