@@ -7,6 +7,7 @@ a failing job is logged, backed off and retried without stopping the others.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import sqlite3
@@ -29,7 +30,7 @@ from daemon.mail import imap, smtp
 from daemon.mail.idle import IdleWatcher
 from daemon.model import Detection, Kind
 from daemon.outbox import SEND_ID_HEADER
-from daemon.store import Store
+from daemon.store import StateNotWritten, Store
 from daemon.store.quiet import QuietRecords
 from daemon.sync import (
     FolderReport,
@@ -244,7 +245,11 @@ class Engine:
             for problem in read.problems:
                 log.warning("%s: %s", name, problem)
             if not read.unchanged:
-                self._take_calendar(name, read, report)
+                try:
+                    self._take_calendar(name, read, report)
+                except StateNotWritten as exc:
+                    self._failed(f"calendar {name}", exc, report)
+                    continue
             self._ok(f"calendar {name}")
 
     def _take_calendar(self, name: str, read: calendars.CalendarRead, report: PassReport) -> None:
@@ -379,7 +384,8 @@ class Engine:
         # One clear line per incident; repeats of the same outage stay at debug level.
         level = logging.WARNING if first else logging.DEBUG
         log.log(level, "%s (%s in %.0f s)", message, kind, delay)
-        self.store.record_error(component, str(exc), _iso(self.now()))
+        with contextlib.suppress(StateNotWritten):  # the line above is the record that counts
+            self.store.record_error(component, str(exc), _iso(self.now()))
 
     def _ok(self, component: str) -> None:
         backoff = self._backoff.get(component)
@@ -387,7 +393,8 @@ class Engine:
             log.info("%s: working again after %d failed attempts", component, backoff.failures)
             backoff.succeeded()
         if not self.dry_run:
-            self.store.record_ok(component, _iso(self.now()))
+            with contextlib.suppress(StateNotWritten):  # for `status`; the next write says it
+                self.store.record_ok(component, _iso(self.now()))
 
     def _due(self, component: str) -> bool:
         backoff = self._backoff.get(component)

@@ -14,7 +14,7 @@ from pathlib import Path
 from types import TracebackType
 
 from daemon.errors import PermanentError
-from daemon.store.connection import StateError
+from daemon.store.connection import StateError, StateNotWritten
 from daemon.store.mail import Cursor, MailRecords, StoredMessage
 from daemon.store.records import InterviewRecords
 from daemon.store.schema import MIGRATIONS, Migration, apply_migrations
@@ -25,6 +25,7 @@ __all__ = [
     "Cursor",
     "Migration",
     "StateError",
+    "StateNotWritten",
     "Store",
     "StoredMessage",
     "apply_migrations",

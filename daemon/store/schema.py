@@ -318,7 +318,8 @@ def apply_migrations(
             )
             db.execute("COMMIT")
         except sqlite3.Error as exc:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # after SQLITE_FULL or an I/O error SQLite rolled it back
+                db.execute("ROLLBACK")
             raise StateError(f"migration {migration.name} failed: {exc}") from None
         log.info("state: applied migration %s", migration.name)
         applied.append(migration.name)
