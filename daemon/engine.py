@@ -261,6 +261,7 @@ class Engine:
                         report.interviews.append(f"would record: {detection.kind.value} {item.uid}")
             return
         at = _iso(self.now())
+        lines: list[str] = []  # said once committed: a rolled back change is no news
         with self.store.transaction() as db:
             known = self.store.interviews()
             entries = []
@@ -276,15 +277,18 @@ class Engine:
                     sighting = Sighting(detection, key, None, sequence)
                     line = apply_sighting(self.store, db, known, sighting, at)
                     if line:
-                        report.interviews.append(line)
+                        lines.append(line)
                 start = next((d.start for d in detections if d.start), None)
                 entries.append(CalendarEntry(key, item.href, start))
             # A full read that comes back empty keeps what the source held before: a feed
             # that serves an empty calendar once must not cancel every interview in it.
             if not read.unchanged and (entries or read.changed_hrefs is not None):
-                self._take_removals(db, name, read, entries, known, report, at)
+                self._take_removals(db, name, read, entries, known, lines, at)
                 self.store.save_calendar_entries(db, name, entries, read.changed_hrefs)
             self.store.save_calendar_validators(db, name, read.validators, at)
+        for line in lines:
+            log.info("%s", line)
+        report.interviews += lines
 
     def _take_removals(
         self,
@@ -293,7 +297,7 @@ class Engine:
         read: calendars.CalendarRead,
         entries: list[CalendarEntry],
         known: list[Interview],
-        report: PassReport,
+        lines: list[str],
         at: str,
     ) -> None:
         """An interview only this calendar knew, whose event is gone before it took place,
@@ -325,8 +329,7 @@ class Engine:
                                             Kind.CANCELLED.value, at)  # fmt: skip
             known[at_index] = cancelled
             line = f"interview {interview_id} cancelled: {describe(cancelled)} (event removed)"
-            log.info("%s", line)
-            report.interviews.append(line)
+            lines.append(line)
 
     def _smtp_token(self) -> str | None:
         token = smtp.oauth2_token(self.config.smtp)
