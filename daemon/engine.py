@@ -7,6 +7,7 @@ a failing job is logged, backed off and retried without stopping the others.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import sqlite3
@@ -29,7 +30,7 @@ from daemon.mail import imap, smtp
 from daemon.mail.idle import IdleWatcher
 from daemon.model import Detection, Kind
 from daemon.outbox import SEND_ID_HEADER
-from daemon.store import Store
+from daemon.store import StateNotWritten, Store
 from daemon.store.quiet import QuietRecords
 from daemon.sync import (
     FolderReport,
@@ -244,7 +245,11 @@ class Engine:
             for problem in read.problems:
                 log.warning("%s: %s", name, problem)
             if not read.unchanged:
-                self._take_calendar(name, read, report)
+                try:
+                    self._take_calendar(name, read, report)
+                except StateNotWritten as exc:
+                    self._failed(f"calendar {name}", exc, report)
+                    continue
             self._ok(f"calendar {name}")
 
     def _take_calendar(self, name: str, read: calendars.CalendarRead, report: PassReport) -> None:
@@ -256,6 +261,7 @@ class Engine:
                         report.interviews.append(f"would record: {detection.kind.value} {item.uid}")
             return
         at = _iso(self.now())
+        lines: list[str] = []  # said once committed: a rolled back change is no news
         with self.store.transaction() as db:
             known = self.store.interviews()
             entries = []
@@ -271,15 +277,18 @@ class Engine:
                     sighting = Sighting(detection, key, None, sequence)
                     line = apply_sighting(self.store, db, known, sighting, at)
                     if line:
-                        report.interviews.append(line)
+                        lines.append(line)
                 start = next((d.start for d in detections if d.start), None)
                 entries.append(CalendarEntry(key, item.href, start))
             # A full read that comes back empty keeps what the source held before: a feed
             # that serves an empty calendar once must not cancel every interview in it.
             if not read.unchanged and (entries or read.changed_hrefs is not None):
-                self._take_removals(db, name, read, entries, known, report, at)
+                self._take_removals(db, name, read, entries, known, lines, at)
                 self.store.save_calendar_entries(db, name, entries, read.changed_hrefs)
             self.store.save_calendar_validators(db, name, read.validators, at)
+        for line in lines:
+            log.info("%s", line)
+        report.interviews += lines
 
     def _take_removals(
         self,
@@ -288,7 +297,7 @@ class Engine:
         read: calendars.CalendarRead,
         entries: list[CalendarEntry],
         known: list[Interview],
-        report: PassReport,
+        lines: list[str],
         at: str,
     ) -> None:
         """An interview only this calendar knew, whose event is gone before it took place,
@@ -320,8 +329,7 @@ class Engine:
                                             Kind.CANCELLED.value, at)  # fmt: skip
             known[at_index] = cancelled
             line = f"interview {interview_id} cancelled: {describe(cancelled)} (event removed)"
-            log.info("%s", line)
-            report.interviews.append(line)
+            lines.append(line)
 
     def _smtp_token(self) -> str | None:
         token = smtp.oauth2_token(self.config.smtp)
@@ -379,7 +387,8 @@ class Engine:
         # One clear line per incident; repeats of the same outage stay at debug level.
         level = logging.WARNING if first else logging.DEBUG
         log.log(level, "%s (%s in %.0f s)", message, kind, delay)
-        self.store.record_error(component, str(exc), _iso(self.now()))
+        with contextlib.suppress(StateNotWritten):  # the line above is the record that counts
+            self.store.record_error(component, str(exc), _iso(self.now()))
 
     def _ok(self, component: str) -> None:
         backoff = self._backoff.get(component)
@@ -387,7 +396,8 @@ class Engine:
             log.info("%s: working again after %d failed attempts", component, backoff.failures)
             backoff.succeeded()
         if not self.dry_run:
-            self.store.record_ok(component, _iso(self.now()))
+            with contextlib.suppress(StateNotWritten):  # for `status`; the next write says it
+                self.store.record_ok(component, _iso(self.now()))
 
     def _due(self, component: str) -> bool:
         backoff = self._backoff.get(component)

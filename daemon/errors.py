@@ -3,10 +3,12 @@
 AfterviewError
 ├── TransientError (also ConnectionError)   try again later: network down, timeout, 4xx
 │   └── ServerUnavailable                    could not reach or lost the server
+├── StateNotWritten (daemon.store)           the disk refused a state write (full): rolled back
 └── PermanentError                           needs the user: fix the config or the account
     ├── AuthenticationFailed                 the server refused the login
     ├── CertificateRejected                  the server's TLS certificate is not trusted
-    └── Refused                              a command the state does not allow (nothing done)
+    ├── Refused                              a command the state does not allow (nothing done)
+    └── StateError (daemon.store)            the state cannot be opened or migrated
 """
 
 from __future__ import annotations

@@ -466,7 +466,9 @@ class FollowUps:
                 entry, self.records, _Transport(self), self.sent, now,
                 append_copy=not self.config.smtp.saves_sent_copy,
             )  # fmt: skip
-            report.sent.append(f"{attempt.state.value}: {', '.join(entry.recipients)}")
+            # With the why: a refusal, a wait before the retry, a copy to Sent that failed.
+            to = ", ".join(entry.recipients)
+            report.sent.append(f"{attempt.state.value}: {to} ({attempt.detail})")
             if attempt.state is State.UNKNOWN:  # before asking, a look in Sent
                 found = outbox.recover(replace(entry, state=State.UNKNOWN), self.records, self.sent)
                 attempt = found if found.state is State.SENT else attempt

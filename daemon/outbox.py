@@ -16,6 +16,7 @@ side effect sits a named `checkpoint`, where the crash tests kill the process.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -157,7 +158,15 @@ def send_approved(
     attempts = entry.attempts + 1
     if result.outcome is Outcome.SENT:
         checkpoint("sent-before-commit")
-        store.move(entry.id, State.SENDING, State.SENT, detail=result.detail, attempts=attempts)
+        try:
+            store.move(entry.id, State.SENDING, State.SENT, detail=result.detail, attempts=attempts)
+        except Exception:
+            # It went out, but the state could not say so (a full disk): the copy in Sent says
+            # it, and the recovery, finding it there, records `sent` instead of asking the user.
+            if append_copy:
+                with contextlib.suppress(Exception):
+                    sent.append(entry.message)
+            raise
         checkpoint("sent-committed")
         if append_copy:
             checkpoint("sent-copy-appending")

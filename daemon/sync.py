@@ -173,6 +173,7 @@ class MailSync:
             if self.dry_run:
                 self._count_dry(fetched, envelopes, detections, report)
             else:
+                told = len(report.interviews)
                 with self.store.transaction() as db:
                     for item in fetched:
                         self._store_one(
@@ -200,6 +201,8 @@ class MailSync:
                         ),
                         _iso(self.now()),
                     )
+                for line in report.interviews[told:]:  # kept now, so said now
+                    log.info("%s", line)
             if first_scan and time.monotonic() - shown >= PROGRESS_EVERY_SECONDS:
                 shown = time.monotonic()
                 log.info("%s: %d of %d messages read", folder.name, start + len(batch), len(uids))
@@ -468,7 +471,8 @@ class _Batch:
 def apply_sighting(
     store: Store, db: sqlite3.Connection, known: list[Interview], sighting: Sighting, at: str
 ) -> str | None:
-    """Merge one sighting into the interviews (updating `known` in place); a log line or None."""
+    """Merge one sighting into the interviews (updating `known` in place); a line for the log,
+    which the caller writes once `db` has committed (a rolled back change is no news), or None."""
     if store.source_ignored(sighting.source):
         return None  # the user said it is not an interview
     change = merging.merge(known, sighting)
@@ -498,9 +502,7 @@ def apply_sighting(
             break
     else:
         known.append(saved)
-    line = f"interview {interview_id} {change.what}: {describe(saved)}"
-    log.info("%s", line)
-    return line
+    return f"interview {interview_id} {change.what}: {describe(saved)}"
 
 
 _OUTCOMES = {"a rejection": "rejection", "an offer": "offer"}

@@ -210,7 +210,13 @@ async def _data(
         raise aiosmtplib.SMTPDataError(start.code, start.message)
     checkpoint("smtp-data-accepted")  # the server waits for the message; nothing written yet
     protocol.write(body)
-    before_dot()
+    try:
+        before_dot()
+    except BaseException:
+        # No final dot: the server drops what it got. Hang up rather than QUIT, which the
+        # server would read as a line of the message, then wait for the dot until timeout.
+        smtp.close()
+        raise
     protocol._response_pending = True  # the answer to the dot must not be dropped
     protocol.write(b".\r\n")
     response = await protocol.read_response(timeout=timeout)

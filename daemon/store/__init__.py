@@ -14,10 +14,10 @@ from pathlib import Path
 from types import TracebackType
 
 from daemon.errors import PermanentError
-from daemon.store.connection import StateError
+from daemon.store.connection import StateError, StateNotWritten
 from daemon.store.mail import Cursor, MailRecords, StoredMessage
 from daemon.store.records import InterviewRecords
-from daemon.store.schema import MIGRATIONS, Migration, apply_migrations
+from daemon.store.schema import MIGRATIONS, Migration, apply_migrations, refuse_newer
 
 __all__ = [
     "MIGRATIONS",
@@ -25,6 +25,7 @@ __all__ = [
     "Cursor",
     "Migration",
     "StateError",
+    "StateNotWritten",
     "Store",
     "StoredMessage",
     "apply_migrations",
@@ -89,12 +90,16 @@ class Store(MailRecords, InterviewRecords):
             self.close()
             raise StateError(f"cannot read the state database {self.path}: {exc}") from None
         missing = [m.name for m in MIGRATIONS if m.name not in done]
-        if missing:
+        try:
+            refuse_newer(done)
+            if missing:
+                raise StateError(
+                    f"the state in {self.state_dir} is from an older afterview: start the daemon "
+                    "(or 'afterview run --once') once to upgrade it"
+                )
+        except StateError:
             self.close()
-            raise StateError(
-                f"the state in {self.state_dir} is from an older afterview: start the daemon "
-                "(or 'afterview run --once') once to upgrade it"
-            )
+            raise
         return self
 
     def open(self) -> Store:

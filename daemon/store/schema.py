@@ -297,13 +297,7 @@ def apply_migrations(
         "(id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, applied_at TEXT NOT NULL)"
     )
     done = {row[0] for row in db.execute("SELECT name FROM schema_migration")}
-    known = {m.name for m in migrations}
-    unknown = done - known
-    if unknown:
-        raise StateError(
-            f"the state database was written by a newer afterview (migrations {sorted(unknown)}); "
-            "upgrade afterview"
-        )
+    refuse_newer(done, migrations)
     applied = []
     for migration in migrations:
         if migration.name in done:
@@ -318,11 +312,23 @@ def apply_migrations(
             )
             db.execute("COMMIT")
         except sqlite3.Error as exc:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # after SQLITE_FULL or an I/O error SQLite rolled it back
+                db.execute("ROLLBACK")
             raise StateError(f"migration {migration.name} failed: {exc}") from None
         log.info("state: applied migration %s", migration.name)
         applied.append(migration.name)
     return applied
+
+
+def refuse_newer(done: set[str], migrations: tuple[Migration, ...] = MIGRATIONS) -> None:
+    """StateError when the state has migrations this afterview does not know: a newer one
+    wrote it, and this one would misread it (or, migrating, damage it)."""
+    unknown = done - {m.name for m in migrations}
+    if unknown:
+        raise StateError(
+            f"the state database was written by a newer afterview (migrations {sorted(unknown)}); "
+            "upgrade afterview"
+        )
 
 
 def _statements(sql: str) -> list[str]:

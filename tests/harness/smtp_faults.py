@@ -1,12 +1,17 @@
-"""Scripted failures for the test SMTP server's answers to RCPT TO and DATA.
+"""Scripted failures for the test SMTP server's answers to MAIL FROM, RCPT TO and DATA.
 
 Tests script them from the test thread; the server's event-loop thread
-consumes them, so each script is guarded by a lock.
+consumes them, so each script is guarded by a lock. A scripted ``421``
+reply closes the connection after it is sent, as RFC 5321 (3.8) says a
+server shutting down does.
 """
 
 import threading
 from collections import deque
 from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -35,17 +40,39 @@ class DataFault:
         return f"{self.code} {self.message}"
 
 
-class DataFaultScript:
-    """A FIFO of ``DataFault`` s; each DATA command takes the next one, if any."""
+class _Script(Generic[T]):
+    """A FIFO of scripted answers: each command takes the next one, if any."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._pending: deque[DataFault] = deque()
+        self._pending: deque[T] = deque()
+
+    def _add(self, answer: T, times: int) -> None:
+        with self._lock:
+            self._pending.extend([answer] * times)
+
+    def take(self) -> T | None:
+        """The answer for the command being answered now, or None for the usual one."""
+        with self._lock:
+            return self._pending.popleft() if self._pending else None
+
+    def pending(self) -> int:
+        """How many answers are still queued."""
+        with self._lock:
+            return len(self._pending)
+
+    def clear(self) -> None:
+        """Forget all queued answers (fixtures call this between tests)."""
+        with self._lock:
+            self._pending.clear()
+
+
+class DataFaultScript(_Script[DataFault]):
+    """A FIFO of ``DataFault`` s; each DATA command takes the next one, if any."""
 
     def inject(self, fault: DataFault, times: int = 1) -> None:
         """Make the next ``times`` DATA commands (after already queued faults) fail so."""
-        with self._lock:
-            self._pending.extend([fault] * times)
+        self._add(fault, times)
 
     def fail_next(self, code: int = 451, message: str | None = None, times: int = 1) -> None:
         """Answer the next ``times`` DATA commands with ``code`` (nothing is delivered)."""
@@ -56,20 +83,24 @@ class DataFaultScript:
         """Close the connection after the final dot of the next ``times`` messages."""
         self.inject(DataFault(code=None, message="", deliver=deliver), times)
 
-    def take(self) -> DataFault | None:
-        """The fault for the DATA command being answered now, or None for success."""
-        with self._lock:
-            return self._pending.popleft() if self._pending else None
 
-    def pending(self) -> int:
-        """How many faults are still queued."""
-        with self._lock:
-            return len(self._pending)
+def closes_connection(reply: str) -> bool:
+    """Whether the server hangs up after sending this reply (``421``: service closing)."""
+    return reply.startswith("421")
 
-    def clear(self) -> None:
-        """Forget all queued faults (fixtures call this between tests)."""
-        with self._lock:
-            self._pending.clear()
+
+class SenderRefusals(_Script[str]):
+    """A FIFO of replies for the next MAIL FROM commands; once it is empty, senders are accepted.
+
+    For a server that cannot take mail now (``421`` closing, ``452`` out of storage) or
+    refuses the sender for good (``550``, ``553``).
+    """
+
+    def refuse(self, reply: str, times: int = 1) -> None:
+        """Answer the next ``times`` MAIL FROM commands (after those queued) with ``reply``."""
+        if reply[:1] not in ("4", "5"):
+            raise ValueError(f"a refusal needs a 4xx or 5xx reply, not {reply!r}")
+        self._add(reply, times)
 
 
 class RecipientRefusals:
@@ -83,6 +114,7 @@ class RecipientRefusals:
         self._lock = threading.Lock()
         self._replies: dict[str, tuple[str, int | None]] = {}
         self._given: list[tuple[str, str]] = []
+        self._asked: list[str] = []
 
     def refuse(
         self, address: str, reply: str = "550 5.1.1 No such user", times: int | None = None
@@ -97,6 +129,7 @@ class RecipientRefusals:
         """The reply to RCPT TO:<address> now, or None to accept the recipient."""
         key = address.lower()
         with self._lock:
+            self._asked.append(address)
             found = self._replies.get(key)
             if found is None:
                 return None
@@ -113,8 +146,15 @@ class RecipientRefusals:
         with self._lock:
             return list(self._given)
 
+    def asked(self) -> list[str]:
+        """Every address given in RCPT TO so far, refused or not, oldest first: how often a
+        client tried to send to someone."""
+        with self._lock:
+            return list(self._asked)
+
     def clear(self) -> None:
         """Accept everyone again and forget past refusals (fixtures call this between tests)."""
         with self._lock:
             self._replies.clear()
             self._given.clear()
+            self._asked.clear()

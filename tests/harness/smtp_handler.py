@@ -13,7 +13,13 @@ from typing import Any, Protocol
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from tests.harness.lmtp import LmtpRefused
-from tests.harness.smtp_faults import DataFault, DataFaultScript, RecipientRefusals
+from tests.harness.smtp_faults import (
+    DataFault,
+    DataFaultScript,
+    RecipientRefusals,
+    SenderRefusals,
+    closes_connection,
+)
 from tests.harness.users import MAIL_DOMAIN, password_matches
 
 
@@ -99,12 +105,14 @@ class SubmissionHandler:
         messages: SubmittedMessages,
         faults: DataFaultScript,
         refusals: RecipientRefusals,
+        sender_refusals: SenderRefusals,
     ) -> None:
         self._listener = listener
         self._deliver = deliver
         self._messages = messages
         self._faults = faults
         self._refusals = refusals
+        self._sender_refusals = sender_refusals
 
     async def auth_XOAUTH2(self, server: SMTP, args: list[str]) -> AuthResult:
         """XOAUTH2 as Gmail and Microsoft 365 take it; the bearer token is the user's password."""
@@ -128,9 +136,13 @@ class SubmissionHandler:
         address: str,
         mail_options: list[str],
     ) -> str:
-        """Refuse unauthenticated senders (aiosmtpd's own check would need AUTH-over-TLS)."""
+        """Refuse unauthenticated senders (aiosmtpd's own check would need AUTH-over-TLS), then
+        the scripted refusals."""
         if not session.authenticated:
             return "530 5.7.0 Authentication required"
+        refusal = self._sender_refusals.take()
+        if refusal is not None:
+            return _reply(server, refusal)
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 OK"
@@ -146,7 +158,7 @@ class SubmissionHandler:
         """Refuse the scripted addresses; aiosmtpd adds a recipient only when no hook does."""
         refusal = self._refusals.take(address)
         if refusal is not None:
-            return refusal
+            return _reply(server, refusal)
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(rcpt_options)
         return "250 OK"
@@ -193,4 +205,12 @@ class SubmissionHandler:
             if isinstance(server.transport, asyncio.Transport):
                 server.transport.abort()
             return "421 4.3.0 connection dropped (never sent)"
-        return fault.reply()
+        return _reply(server, fault.reply())
+
+
+def _reply(server: SMTP, reply: str) -> str:
+    """A scripted reply; after a ``421`` the connection is closed once the reply is out."""
+    if closes_connection(reply) and server.transport is not None:
+        # Run after aiosmtpd has written the reply: close() sends what is buffered first.
+        asyncio.get_running_loop().call_soon(server.transport.close)
+    return reply

@@ -7,18 +7,16 @@ tests and tests with their own ``asyncio.run`` can both talk to it.
 import asyncio
 import functools
 import ssl
-import threading
 import weakref
-from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import Any, TypeVar
 
 from aiosmtpd.smtp import SMTP
 
 from tests.harness.certs import CertBundle
 from tests.harness.errors import HarnessError
+from tests.harness.loop_thread import LoopThread
 from tests.harness.ports import LOOPBACK
-from tests.harness.smtp_faults import DataFaultScript, RecipientRefusals
+from tests.harness.smtp_faults import DataFaultScript, RecipientRefusals, SenderRefusals
 from tests.harness.smtp_handler import (
     Deliver,
     SubmissionHandler,
@@ -26,9 +24,6 @@ from tests.harness.smtp_handler import (
     SubmittedMessages,
     authenticate,
 )
-
-T = TypeVar("T")
-LOOP_CALL_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -58,7 +53,7 @@ class SubmissionServer:
     all on ``host`` (127.0.0.1), each bound to port 0 by the kernel.
     ``messages()`` / ``clear_messages()`` read and reset the copies of accepted
     mail; ``faults`` scripts failures of upcoming DATA commands, ``refusals``
-    the recipients refused at RCPT TO.
+    the recipients refused at RCPT TO, ``sender_refusals`` the answers to the next MAIL FROM.
     """
 
     host = LOOPBACK
@@ -66,12 +61,12 @@ class SubmissionServer:
     def __init__(self, certs: CertBundle, deliver: Deliver) -> None:
         self.faults = DataFaultScript()
         self.refusals = RecipientRefusals()
+        self.sender_refusals = SenderRefusals()
         self._certs = certs
         self._deliver = deliver
         self._messages = SubmittedMessages()
         self._ports: dict[str, int] = {}
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+        self._loop: LoopThread | None = None
         self._servers: list[asyncio.Server] = []
         self._sessions: weakref.WeakSet[SMTP] = weakref.WeakSet()
 
@@ -102,31 +97,18 @@ class SubmissionServer:
         """Start the loop thread and open all three listeners."""
         if self._loop is not None:
             raise HarnessError("SMTP server already started")
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        self._thread = threading.Thread(
-            target=self._run_loop, args=(loop,), name="test-smtp-server", daemon=True
+        self._loop = LoopThread.running(
+            "test-smtp-server", self._open_listeners, self._close_everything
         )
-        self._thread.start()
-        try:
-            self._call(self._open_listeners())
-        except BaseException:
-            self.stop()
-            raise
 
     def stop(self) -> None:
         """Close listeners and open sessions, then stop and close the loop."""
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
+        loop, self._loop = self._loop, None
+        if loop is None:
             return
         try:
-            self._call(self._close_everything())
-        finally:
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(timeout=LOOP_CALL_TIMEOUT)
             loop.close()
-            self._loop = None
-            self._thread = None
+        finally:
             self._ports.clear()
 
     def _port(self, name: str) -> int:
@@ -134,16 +116,6 @@ class SubmissionServer:
             return self._ports[name]
         except KeyError:
             raise HarnessError("SMTP server is not running") from None
-
-    @staticmethod
-    def _run_loop(loop: asyncio.AbstractEventLoop) -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_forever()
-
-    def _call(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        assert self._loop is not None
-        future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
-        return future.result(timeout=LOOP_CALL_TIMEOUT)
 
     async def _open_listeners(self) -> None:
         loop = asyncio.get_running_loop()
@@ -162,7 +134,12 @@ class SubmissionServer:
         self, spec: ListenerSpec, context: ssl.SSLContext, loop: asyncio.AbstractEventLoop
     ) -> SMTP:
         handler = SubmissionHandler(
-            spec.name, self._deliver, self._messages, self.faults, self.refusals
+            spec.name,
+            self._deliver,
+            self._messages,
+            self.faults,
+            self.refusals,
+            self.sender_refusals,
         )
         session = SMTP(
             handler,

@@ -21,6 +21,7 @@ import pytest
 
 from tests.harness import (
     CertBundle,
+    CuttingRelay,
     DovecotServer,
     RadicaleServer,
     SubmissionServer,
@@ -102,15 +103,49 @@ def smtp_server(
     (``SubmittedMessage``); ``faults.fail_next(451)`` / ``faults.drop_next()``
     / ``faults.inject(DataFault(...), times=n)`` script failing DATA answers;
     ``refusals.refuse("x@example.test", "450 4.2.1 try later", times=1)``
-    refuses that recipient at RCPT TO while the others are accepted.
+    refuses that recipient at RCPT TO while the others are accepted
+    (``refusals.asked()`` lists every RCPT TO address);
+    ``sender_refusals.refuse("452 4.3.1 out of storage")`` answers the next
+    MAIL FROM so. A scripted ``421`` closes the connection after the reply.
     Messages, faults and refusals start empty in every test.
     """
+    _clear_scripts(smtp_session)
     smtp_session.clear_messages()
-    smtp_session.faults.clear()
-    smtp_session.refusals.clear()
     yield smtp_session
-    smtp_session.faults.clear()
-    smtp_session.refusals.clear()
+    _clear_scripts(smtp_session)
+
+
+def _clear_scripts(server: SubmissionServer) -> None:
+    server.faults.clear()
+    server.refusals.clear()
+    server.sender_refusals.clear()
+
+
+@pytest.fixture(scope="session")
+def imap_cutter_session(
+    dovecot_session: DovecotServer, tls_certs: CertBundle
+) -> Iterator[CuttingRelay]:
+    """The session's cutting relay; prefer ``imap_cutter``, which resets it per test."""
+    relay = CuttingRelay(dovecot_session.host, dovecot_session.imap_port, tls_certs)
+    relay.start()
+    try:
+        yield relay
+    finally:
+        relay.stop()
+
+
+@pytest.fixture
+def imap_cutter(imap_cutter_session: CuttingRelay, dovecot: DovecotServer) -> CuttingRelay:
+    """A relay to ``dovecot`` that cuts the link in the middle of a chosen command.
+
+    Clients use implicit TLS to ``127.0.0.1:port`` (the harness certificate, trust
+    ``tls_certs.ca_pem``); the relay speaks plain IMAP to Dovecot's ``imap_port``.
+    ``cut("^APPEND ", Cut.MID_COMMAND_LITERAL)`` arms one cut (a regular expression for
+    the command after its tag; ``skip=``, ``times=``); ``commands()`` and ``cuts()`` say
+    what was seen and cut. Armed cuts and the record start empty in every test.
+    """
+    imap_cutter_session.clear()
+    return imap_cutter_session
 
 
 @pytest.fixture(scope="session")

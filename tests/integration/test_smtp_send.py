@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import Any
 
+import aiosmtplib
 import pytest
 
 from daemon.config import Security, SmtpConfig
 from daemon.credentials import Secret
 from daemon.errors import AuthenticationFailed
 from daemon.mail.smtp import Outcome, SendResult, send
+from daemon.store import StateNotWritten
 from tests.harness import CertBundle, DovecotServer, SubmissionServer
 
 pytestmark = pytest.mark.integration
@@ -74,6 +77,31 @@ def test_a_connection_lost_after_the_final_dot_is_unknown(
     result = run(smtp_server, tls_certs, [])
     assert result.outcome is Outcome.UNKNOWN
     assert len(smtp_server.messages()) == 1  # it did arrive: retrying would duplicate it
+
+
+def test_a_data_phase_the_state_cannot_record_hangs_up_before_the_dot(
+    smtp_server: SubmissionServer, tls_certs: CertBundle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The commit before the final dot fails (a full disk): no dot, so nothing is delivered, and
+    no QUIT either: in the middle of the data the server would take it for a line of the
+    message and wait for the dot, until the client's timeout."""
+    quits: list[bool] = []
+    quit = aiosmtplib.SMTP.quit
+
+    async def counted_quit(self: aiosmtplib.SMTP, *args: Any, **kwargs: Any) -> Any:
+        quits.append(True)
+        return await quit(self, *args, **kwargs)
+
+    def refused() -> None:
+        raise StateNotWritten("cannot write the state database: database or disk is full")
+
+    monkeypatch.setattr(aiosmtplib.SMTP, "quit", counted_quit)
+    _, raw = message()
+    with pytest.raises(StateNotWritten):
+        asyncio.run(send(config(smtp_server, tls_certs), "alice@example.test",
+                         ["bob@example.test"], raw, before_data=refused, timeout=5.0))  # fmt: skip
+    assert quits == []
+    assert smtp_server.messages() == []
 
 
 def test_trouble_before_the_data_is_a_retry(tls_certs: CertBundle) -> None:

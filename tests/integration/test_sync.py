@@ -313,15 +313,15 @@ def test_reschedule_and_cancel_through_ics_keep_one_interview(
     assert cancelled.sequence == 2
 
 
-def test_idle_sees_new_mail_and_survives_dovecot_killed_mid_idle(
-    dovecot: DovecotServer, mailbox: imapclient.IMAPClient, config_file: Path
-) -> None:
-    config = load_config(config_file)
+@contextlib.contextmanager
+def engine_running(config: Config, now: datetime) -> Iterator[None]:
+    """The daemon's loop (`Engine.run`) in a thread of this process, from its first pass done
+    to the end of the block; the thread owns its store, as in `afterview run`."""
     ready, engines = threading.Event(), []
 
-    def run() -> None:  # the daemon's thread owns its store, as in `afterview run`
+    def run() -> None:
         with Store(config.state_dir) as store:
-            engine = Engine(config, store, now=lambda: NOW)
+            engine = Engine(config, store, now=lambda: now)
             engines.append(engine)
             engine.run(on_ready=ready.set)
 
@@ -329,6 +329,19 @@ def test_idle_sees_new_mail_and_survives_dovecot_killed_mid_idle(
     runner.start()
     try:
         assert ready.wait(WAIT_SECONDS)
+        yield
+    finally:
+        if engines:
+            engines[0].stop()
+        runner.join(WAIT_SECONDS)
+    assert not runner.is_alive()
+
+
+def test_idle_sees_new_mail_and_survives_dovecot_killed_mid_idle(
+    dovecot: DovecotServer, mailbox: imapclient.IMAPClient, config_file: Path
+) -> None:
+    config = load_config(config_file)
+    with engine_running(config, NOW):
         time.sleep(0.5)  # let the IDLE connection settle
         deliver(dovecot, invitation())
         assert _eventually(lambda: len(_interviews(config)) == 1)
@@ -342,11 +355,6 @@ def test_idle_sees_new_mail_and_survives_dovecot_killed_mid_idle(
             ),
         )
         assert _eventually(lambda: len(_interviews(config)) == 2)
-    finally:
-        if engines:
-            engines[0].stop()
-        runner.join(WAIT_SECONDS)
-    assert not runner.is_alive()
 
 
 def test_backfill_reads_older_mail_only_when_asked(

@@ -16,6 +16,7 @@ from daemon.store import (
     AlreadyRunning,
     Migration,
     StateError,
+    StateNotWritten,
     Store,
     apply_migrations,
 )
@@ -65,6 +66,20 @@ def test_a_failing_migration_leaves_nothing_half_done(tmp_path: Path) -> None:
     db.close()
 
 
+def test_a_migration_the_disk_has_no_room_for_is_refused_with_that_reason(tmp_path: Path) -> None:
+    db = sqlite3.connect(tmp_path / "m.sqlite3", isolation_level=None)
+    first = (Migration("0001_a", "CREATE TABLE a (x BLOB);"),)
+    apply_migrations(db, first)
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    db.execute(f"PRAGMA max_page_count = {pages}")  # the disk is full: the file cannot grow
+    growing = (*first, Migration("0002_b", "INSERT INTO a VALUES (zeroblob(100000));"))
+    with pytest.raises(StateError, match="migration 0002_b failed: database or disk is full"):
+        apply_migrations(db, growing)
+    assert [row[0] for row in db.execute("SELECT name FROM schema_migration")] == ["0001_a"]
+    assert db.execute("SELECT count(*) FROM a").fetchone() == (0,)
+    db.close()
+
+
 def test_state_from_a_newer_version_is_refused(tmp_path: Path) -> None:
     db = sqlite3.connect(tmp_path / "m.sqlite3", isolation_level=None)
     apply_migrations(db, (Migration("0001_a", "CREATE TABLE a (x INTEGER);"),))
@@ -79,6 +94,21 @@ def test_transaction_rolls_back_on_error(tmp_path: Path) -> None:
             db.execute("INSERT INTO audit_log (at, event) VALUES ('now', 'lost')")
             raise RuntimeError("boom")
         store.audit("2026-11-25T10:00:00+00:00", "kept")
+        events = [r[0] for r in store.db.execute("SELECT event FROM audit_log")]
+    assert events == ["kept"]
+
+
+def test_a_write_the_disk_has_no_room_for_says_so_and_leaves_the_state_usable(
+    tmp_path: Path,
+) -> None:
+    with Store(tmp_path) as store:
+        pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+        store.db.execute(f"PRAGMA max_page_count = {pages}")  # the disk is full
+        with pytest.raises(StateNotWritten, match=r"afterview.sqlite3: database or disk is full"):
+            store.audit("2026-11-25T10:00:00+00:00", "lost", "x" * 100_000)
+        assert not store.db.in_transaction  # rolled back whole (by SQLite itself)
+        store.db.execute("PRAGMA max_page_count = 1073741823")  # room again
+        store.audit("2026-11-25T10:01:00+00:00", "kept")
         events = [r[0] for r in store.db.execute("SELECT event FROM audit_log")]
     assert events == ["kept"]
 
