@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo bench lint typecheck unit clean
+.PHONY: test demo bench bench-load lint typecheck unit clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "afterview needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
@@ -31,6 +31,10 @@ demo: $(STAMP)
 ## bench: speed and memory figures, each against a baseline measured in the same run
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+## bench-load: 100,000 messages over 5 years: first scan, memory, an hour's CPU (~5 min; not in bench)
+bench-load: $(STAMP)
+	$(BIN)/python benchmarks/load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -13,10 +13,8 @@ missing, otherwise that figure is skipped. `--profile FILE` writes cProfile data
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,7 +25,7 @@ sys.path.insert(0, str(ROOT))  # the test harness lives in tests/, outside the i
 
 import imapclient  # noqa: E402
 from scanbench import baselines, latency, seed  # noqa: E402
-from scanbench.child import imap_config  # noqa: E402
+from scanbench.child import breakdown, imap_config, run_in_child  # noqa: E402
 from scanbench.mailgen import ME_ADDRESS, MailboxGenerator  # noqa: E402
 
 from daemon.envelope import HEADER_FIELDS  # noqa: E402
@@ -151,15 +149,7 @@ def afterview_scan(
         "profile": str(profile) if profile else "",
     }
     child = Path(__file__).resolve().parent / "scanbench" / "child.py"
-    result = subprocess.run(
-        [sys.executable, str(child), json.dumps(settings)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"afterview's scan failed:\n{result.stderr}")
-    scan: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
+    scan: dict[str, float] = run_in_child(child, settings)
     print(
         f"afterview: first scan (backfill all, MailSync into a new Store, the real detector): "
         f"{scan['seconds']:.2f} s; {scan['new']:,.0f} messages stored, "
@@ -168,18 +158,7 @@ def afterview_scan(
         f"{scan['threads']:,.0f} threads ({scan['job_threads']:,.0f} about a job)",
         flush=True,
     )
-    rest = (
-        scan["seconds"]
-        - scan["detect_seconds"]
-        - scan["fetch_headers_seconds"]
-        - scan["fetch_bodies_seconds"]
-    )
-    print(
-        f"  of which: detector {scan['detect_seconds']:.2f} s, header FETCH "
-        f"{scan['fetch_headers_seconds']:.2f} s, body FETCH {scan['fetch_bodies_seconds']:.2f} s "
-        f"({scan['body_bytes'] / 1e6:,.0f} MB), the rest (parsing, triage, store) {rest:.2f} s",
-        flush=True,
-    )
+    print(breakdown(scan), flush=True)
     return scan
 
 

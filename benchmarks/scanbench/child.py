@@ -1,19 +1,23 @@
 """afterview's first scan of one folder, alone in its own process so its peak memory is its own.
 
 Usage: python child.py '<json settings>'. Prints one JSON line: the time the scan took (connect
-to the last commit), what the sync reported and the process's peak RSS (VmHWM). With
-"profile" set it also writes cProfile data to that path.
+to the last commit), what the sync reported, the process's peak RSS (VmHWM) and its CPU in
+each half of the scan (a cost that grows with what is stored makes the second half dearer). With
+"profile" set it also writes cProfile data to that path; with "now" (ISO 8601) the scan runs
+at that moment instead of the clock's.
 """
 
 from __future__ import annotations
 
 import cProfile
 import json
+import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from daemon.config import ImapConfig, ImapFolders, Security
@@ -38,11 +42,13 @@ def imap_config(settings: dict[str, str]) -> ImapConfig:
     )
 
 
-def detector(me: frozenset[str], zone: ZoneInfo, clock: Clock | None = None) -> Detector:
+def detector(
+    me: frozenset[str], zone: ZoneInfo, clock: Clock | None = None, now: datetime | None = None
+) -> Detector:
     """What the engine hands the sync: the real detector with the user's addresses and zone."""
 
     def classify(raw: bytes) -> Detection:
-        return classify_email(raw, me=me, default_zone=zone, now=datetime.now(UTC))
+        return classify_email(raw, me=me, default_zone=zone, now=now or datetime.now(UTC))
 
     if clock is None:
         return classify
@@ -87,17 +93,29 @@ class TimedMailbox(Mailbox):
             self.clock.bodies += time.perf_counter() - started
 
 
-def peak_rss_kib() -> int:
+def status_kib(field: str) -> int:
+    """A size from /proc/self/status, in KiB: VmHWM (the peak RSS), VmRSS (the RSS now)."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1])
     return 0
+
+
+def peak_rss_kib() -> int:
+    return status_kib("VmHWM")
 
 
 def scan(settings: dict[str, str]) -> dict[str, object]:
     config = imap_config(settings)
     me = frozenset({settings["address"]})
+    now = datetime.fromisoformat(settings["now"]) if settings.get("now") else None
     rss_before = peak_rss_kib()
+    cpu_marks = [time.process_time()]  # after each batch: the CPU of the scan's halves
+
+    def between_batches() -> bool:
+        cpu_marks.append(time.process_time())
+        return False
+
     started = time.perf_counter()
     clock = TimedMailbox.clock
     with Store(Path(settings["state"])) as store:
@@ -105,13 +123,15 @@ def scan(settings: dict[str, str]) -> dict[str, object]:
         sync = MailSync(
             store,
             me,
-            detector(me, ZoneInfo(settings["zone"]), clock),
-            now=lambda: datetime.now(UTC),
+            detector(me, ZoneInfo(settings["zone"]), clock, now),
+            now=lambda: now or datetime.now(UTC),
             backfill=None,
+            between_batches=between_batches,
         )
         report = sync.sync_folder(mailbox, WatchedFolder("INBOX", FolderRole.INBOX))
         mailbox.close()
         seconds = time.perf_counter() - started
+        cpu_marks.append(time.process_time())
         counts = store.counts()
     return {
         "seconds": seconds,
@@ -127,7 +147,39 @@ def scan(settings: dict[str, str]) -> dict[str, object]:
         "body_bytes": clock.body_bytes,
         "peak_rss_kib": peak_rss_kib(),
         "rss_before_scan_kib": rss_before,
+        "cpu_first_half": cpu_marks[len(cpu_marks) // 2] - cpu_marks[0],
+        "cpu_second_half": cpu_marks[-1] - cpu_marks[len(cpu_marks) // 2],
     }
+
+
+def breakdown(scan: Mapping[str, float]) -> str:
+    """Where the scan's time went (from what `scan` returned), as a line of a report."""
+    rest = (
+        scan["seconds"]
+        - scan["detect_seconds"]
+        - scan["fetch_headers_seconds"]
+        - scan["fetch_bodies_seconds"]
+    )
+    return (
+        f"  of which: detector {scan['detect_seconds']:.2f} s, header FETCH "
+        f"{scan['fetch_headers_seconds']:.2f} s, body FETCH {scan['fetch_bodies_seconds']:.2f} s "
+        f"({scan['body_bytes'] / 1e6:,.0f} MB), the rest (parsing, triage, store) {rest:.2f} s"
+    )
+
+
+def run_in_child(script: Path, settings: Mapping[str, str], log: Path | None = None) -> Any:
+    """Run a benchmark's child (`script '<json settings>'`, as here) and return what the JSON
+    line it printed last says; a failure raises with its stderr and the end of `log`."""
+    result = subprocess.run(
+        [sys.executable, str(script), json.dumps(settings)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        tail = log.read_text()[-4000:] if log is not None and log.exists() else ""
+        raise RuntimeError(f"{script.name} failed:\n{result.stderr}\n{tail}".rstrip())
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def main() -> int:

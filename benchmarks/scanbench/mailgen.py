@@ -6,6 +6,10 @@ notifications (some with PDFs), photos and documents as attachments, calendar in
 alerts and a few hundred mails about applications and interviews (the detector's corpus,
 re-stamped with fresh Message-IDs). Sizes run from 2 KB to 200 KB. The same seed gives the
 same bytes; the text is built from pools made once, so 20,000 messages take seconds.
+
+By default the mail spans two years and a reply answers one of the last hundred threads. The
+load benchmark asks for more (`start`, `end`, `old_replies`, `dated_corpus`): five years, some
+replies reviving threads months old, and the corpus mails dated when they arrive.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import base64
 import binascii
 import random
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -24,6 +28,8 @@ ME_NAME, ME_ADDRESS = "Alice Candidate", "alice@example.test"
 MIN_SIZE, MAX_SIZE = 2_000, 200_000
 START = datetime(2024, 11, 1, tzinfo=UTC)
 END = datetime(2026, 11, 1, tzinfo=UTC)
+RECENT_THREADS = 120  # a reply usually answers one of the last this many threads (days)
+OLD_THREADS = 2_500  # an old reply reaches this far back (months, at 100,000 over 5 years)
 
 # (kind, share of the mailbox)
 MIX = (
@@ -210,6 +216,7 @@ _HTML_HEAD = (
     '<table class="container" width="600" align="center" cellpadding="0" cellspacing="0">'
 )
 _MESSAGE_ID_LINE = re.compile(rb"^Message-ID:[^\n]*\n(?:[ \t][^\n]*\n)*", re.IGNORECASE | re.M)
+_DATE_LINE = re.compile(rb"^Date:[^\n]*\n(?:[ \t][^\n]*\n)*", re.IGNORECASE | re.M)
 
 
 @dataclass(frozen=True)
@@ -231,7 +238,22 @@ class _Thread:
 class MailboxGenerator:
     """`messages(n)` yields n messages in date order; same seed, same bytes."""
 
-    def __init__(self, seed: int, corpus_dirs: tuple[Path, ...]) -> None:
+    def __init__(
+        self,
+        seed: int,
+        corpus_dirs: tuple[Path, ...],
+        *,
+        start: datetime = START,
+        end: datetime = END,
+        old_replies: float = 0.0,
+        dated_corpus: bool = False,
+    ) -> None:
+        """`old_replies`: the share of replies that answer a thread up to `OLD_THREADS` back
+        instead of a recent one. `dated_corpus`: a corpus mail's Date header says when it
+        arrives (the corpus was written in 2026)."""
+        self.start, self.end = start, end
+        self.old_replies = old_replies
+        self.dated_corpus = dated_corpus
         self.rng = random.Random(seed)
         rng = self.rng
         self.paragraphs = {
@@ -255,13 +277,7 @@ class MailboxGenerator:
         self.corpus = [p.read_bytes() for d in corpus_dirs for p in sorted(d.glob("*.eml"))]
         self.threads: list[_Thread] = []
         self.counter = 0
-
-    def messages(self, count: int) -> Iterator[GeneratedMessage]:
-        rng = self.rng
-        kinds = [k for k, _ in MIX]
-        weights = [w for _, w in MIX]
-        step = (END - START) / count
-        build = {
+        self._build: dict[str, Callable[[datetime], bytes]] = {
             "personal": self._personal,
             "list": self._list,
             "newsletter": self._newsletter,
@@ -271,11 +287,36 @@ class MailboxGenerator:
             "job_alert": self._job_alert,
             "job": self._job,
         }
+
+    def messages(self, count: int) -> Iterator[GeneratedMessage]:
+        rng = self.rng
+        kinds = [k for k, _ in MIX]
+        weights = [w for _, w in MIX]
+        step = (self.end - self.start) / count
         for index in range(count):
-            when = START + step * index + timedelta(seconds=rng.randint(0, 600))
+            when = self.start + step * index + timedelta(seconds=rng.randint(0, 600))
             kind = rng.choices(kinds, weights)[0]
-            raw = build[kind](when)
+            raw = self.message(kind, when)
             yield GeneratedMessage(when, kind, raw, seen=rng.random() < 0.85)
+
+    def message(self, kind: str, when: datetime) -> bytes:
+        """One more message of a kind in `MIX`, arriving at `when` (a reply continues one of
+        the threads generated so far)."""
+        return self._build[kind](when)
+
+    def invitation(
+        self,
+        when: datetime,
+        organizer: tuple[str, str],
+        title: str,
+        start: datetime,
+        length: timedelta,
+    ) -> bytes:
+        """An interview invitation with its calendar part, as Google Calendar sends it."""
+        summary = f"Interview: {title}"
+        description = f"Your interview: {title}. Join: https://meet.example/x"
+        return self._calendar_mail(when, organizer, summary, summary, start.astimezone(UTC),
+                                   description, length)  # fmt: skip
 
     # Building blocks ---------------------------------------------------------------------
 
@@ -368,7 +409,10 @@ class MailboxGenerator:
         rng = self.rng
         thread = None
         if self.threads and rng.random() < 0.45:
-            thread = self.threads[-rng.randint(1, min(len(self.threads), 120))]
+            back = RECENT_THREADS
+            if self.old_replies and rng.random() < self.old_replies:
+                back = OLD_THREADS
+            thread = self.threads[-rng.randint(1, min(len(self.threads), back))]
         if thread is None or thread.mailing_list is not None:
             person = self._person()
             subject = rng.choice(PERSONAL_SUBJECTS)
@@ -601,10 +645,13 @@ class MailboxGenerator:
         summary: str,
         start: datetime,
         description: str,
+        length: timedelta | None = None,
     ) -> bytes:
         rng = self.rng
         host = organizer[1].rsplit("@", 1)[1]
         uid = self._id(host)
+        if length is None:
+            length = timedelta(minutes=rng.choice((30, 45, 60)))
         stamp = "%Y%m%dT%H%M%SZ"
         ics = "\r\n".join(
             (
@@ -615,7 +662,7 @@ class MailboxGenerator:
                 "METHOD:REQUEST",
                 "BEGIN:VEVENT",
                 f"DTSTART:{start.strftime(stamp)}",
-                f"DTEND:{(start + timedelta(minutes=rng.choice((30, 45, 60)))).strftime(stamp)}",
+                f"DTEND:{(start + length).strftime(stamp)}",
                 f"DTSTAMP:{when.strftime(stamp)}",
                 f"ORGANIZER;CN={organizer[0]}:mailto:{organizer[1]}",
                 f"UID:{uid}",
@@ -717,6 +764,9 @@ class MailboxGenerator:
         raw = rng.choice(self.corpus).replace(b"\r\n", b"\n")
         head, sep, body = raw.partition(b"\n\n")
         head = _MESSAGE_ID_LINE.sub(b"", head + b"\n").rstrip(b"\n")
+        if self.dated_corpus:
+            head = _DATE_LINE.sub(b"", head + b"\n").rstrip(b"\n")
+            head += b"\nDate: " + format_datetime(when).encode()
         message_id = self._id("corpus.example").encode()
         return head + b"\nMessage-ID: <" + message_id + b">" + sep + body
 

@@ -8,14 +8,16 @@ UIDs in file-name order, which is date order here.
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import imapclient
 
 from daemon.envelope import HEADER_FIELDS
-from scanbench.mailgen import MailboxGenerator
+from scanbench.mailgen import GeneratedMessage, MailboxGenerator
 from tests.harness import CertBundle, DovecotServer
 from tests.harness.dovecot_config import DovecotAccounts
 
@@ -31,8 +33,13 @@ class Seeded:
 
 
 def seed_maildir(
-    dovecot: DovecotServer, user: str, generator: MailboxGenerator, count: int
+    dovecot: DovecotServer,
+    user: str,
+    generator: MailboxGenerator,
+    count: int,
+    extra: Sequence[GeneratedMessage] = (),
 ) -> Seeded:
+    """`count` generated messages and the `extra` ones (each gets its UID by its date)."""
     started = time.perf_counter()
     accounts = DovecotAccounts.for_this_process()
     maildir = dovecot.layout.homes / user / "Maildir"
@@ -42,7 +49,7 @@ def seed_maildir(
         os.chown(path, accounts.mail_uid, accounts.mail_gid)
     total, kinds = 0, {}
     cur = maildir / "cur"
-    for index, message in enumerate(generator.messages(count)):
+    for index, message in enumerate(itertools.chain(generator.messages(count), extra)):
         stamp = int(message.when.timestamp())
         raw = message.raw
         virtual_size = len(raw) + raw.count(b"\n")  # what RFC822.SIZE says: CRLF line ends
@@ -55,7 +62,7 @@ def seed_maildir(
         os.utime(path, (stamp, stamp))  # INTERNALDATE, what SEARCH SINCE reads
         total += len(raw)
         kinds[message.kind] = kinds.get(message.kind, 0) + 1
-    return Seeded(count, total, kinds, time.perf_counter() - started)
+    return Seeded(count + len(extra), total, kinds, time.perf_counter() - started)
 
 
 def client(

@@ -142,14 +142,18 @@ class MailRecords(Connected):
         return row[0] if row else None
 
     def threads_by_subject(self, key: str, since: str) -> list[tuple[int, frozenset[str]]]:
-        """Recent threads with this normalised subject, with the addresses seen in each."""
+        """Recent threads with this normalised subject, with the addresses seen in each (in its
+        latest `PEOPLE_FROM_LATEST` messages: a mailing list's thread whose subject comes back
+        every week grows to thousands of messages, too many to read for each new one)."""
         people: dict[int, set[str]] = {}
         for thread_id, sender, recipients in self.db.execute(
             "SELECT thread.id, message.sender, message.recipients FROM "
             "(SELECT id FROM thread WHERE subject_key = ? AND last_at >= ? "
             "ORDER BY id DESC LIMIT 5) AS thread "
-            "LEFT JOIN message ON message.thread_id = thread.id ORDER BY thread.id DESC",
-            (key, since),
+            "LEFT JOIN message ON message.id IN (SELECT latest.id FROM message AS latest "
+            "WHERE latest.thread_id = thread.id ORDER BY latest.date DESC LIMIT ?) "
+            "ORDER BY thread.id DESC",
+            (key, since, PEOPLE_FROM_LATEST),
         ):
             found = people.setdefault(thread_id, set())
             if recipients is not None:
@@ -325,9 +329,12 @@ class MailRecords(Connected):
         return rows[0][1], (ids[-1] if ids else None), ids[-20:]
 
     def first_seen(self, interview_id: int) -> datetime | None:
+        # From the interview's few sources to their messages by Message-ID: a join on
+        # `'mail:' || message_id` reads every message, and this runs for each interview a minute.
         row = self.db.execute(
             "SELECT MIN(m.date) FROM interview_source s JOIN message m "
-            "ON s.source = 'mail:' || m.message_id WHERE s.interview_id = ?",
+            "ON m.message_id = substr(s.source, 6) "
+            "WHERE s.interview_id = ? AND substr(s.source, 1, 5) = 'mail:'",
             (interview_id,),
         ).fetchone()
         return datetime.fromisoformat(row[0]) if row and row[0] else None
@@ -345,6 +352,7 @@ class MailRecords(Connected):
 
 
 MAX_LOOKUP = 200
+PEOPLE_FROM_LATEST = 50  # messages of a thread read for its people by the subject fallback
 _CHUNK = 500  # ids per IN (...) query, well under SQLite's limit on parameters
 
 
