@@ -25,6 +25,7 @@ from enum import StrEnum
 from mailparser_reply import EmailReplyParser  # type: ignore[import-untyped]
 
 from daemon.detect.mime import decode_words, html_to_text
+from daemon.drafts import one_line, writable_address
 from daemon.envelope import OUT_OF_OFFICE_SUBJECT
 
 TOKEN_BYTES = 24  # 192 bits
@@ -226,7 +227,10 @@ def _reply_text(message: Message) -> str:
     except Exception:
         return ""
     for part in parts:
-        if part.get_content_maintype() == "multipart" or part.get_filename():
+        try:
+            if part.get_content_maintype() == "multipart" or part.get_filename():
+                continue
+        except (ValueError, TypeError, IndexError, AttributeError):  # broken RFC 2231 names
             continue
         kind = part.get_content_type()
         if kind not in ("text/plain", "text/html"):
@@ -240,7 +244,7 @@ def _reply_text(message: Message) -> str:
         charset = part.get_content_charset() or "utf-8"
         try:
             text = payload.decode(charset, "replace")
-        except LookupError:
+        except (LookupError, ValueError):  # no such codec, or one like idna that cannot replace
             text = payload.decode("utf-8", "replace")
         if kind == "text/plain" and not plain:
             plain = text
@@ -303,7 +307,7 @@ def parse_command(body: str) -> Command:
     if word == "send":
         if argument:
             to = _SEND_TO.match(argument)
-            if to is None:
+            if to is None or not writable_address(to.group(1)):
                 return Command(Action.UNCLEAR, problem=f"SEND {argument[:60]!r} is not understood")
             return Command(Action.SEND, text=rest, send_to=to.group(1).lower())
         return Command(Action.SEND, text=rest)
@@ -532,4 +536,6 @@ def request_text(
         "",
         f"Nothing is sent without your reply. This request expires {expires}.",
     ]
-    return RequestText(f"[afterview] Send? {what} {subject_tag(token)}", "\n".join(lines) + "\n")
+    # Cut so that the subject, cut at its own length, keeps its tag.
+    subject = f"[afterview] Send? {one_line(what)[:200]} {subject_tag(token)}"
+    return RequestText(subject, "\n".join(lines) + "\n")

@@ -24,7 +24,16 @@ from daemon import credentials
 from daemon.configreader import REQUIRED, Invalid, Problem, Section, describe
 from daemon.credentials import Secret, SecretUnavailable
 from daemon.durations import Duration, format_timedelta
-from daemon.yamlsource import Mapping, Scalar, Sequence, Unreadable, Value, YamlError, parse
+from daemon.yamlsource import (
+    MAX_FILE_BYTES,
+    Mapping,
+    Scalar,
+    Sequence,
+    Unreadable,
+    Value,
+    YamlError,
+    parse,
+)
 
 SECRET_KEYS = ("password_command", "password_env", "password_file", "password")
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -228,7 +237,8 @@ def load_config(path: Path | str) -> Config:
     shown = str(path)
     file_path = Path(path).expanduser()
     try:
-        text = file_path.read_bytes().decode("utf-8")
+        with file_path.open("rb") as handle:  # no further than the cap: /dev/zero is no config
+            data = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError(
             shown, [_whole("no such file (copy config.example.yaml to start)")]
@@ -237,8 +247,15 @@ def load_config(path: Path | str) -> Config:
         raise ConfigError(shown, [_whole("is a folder, expected the YAML config file")]) from None
     except PermissionError:
         raise ConfigError(shown, [_whole("cannot read the file (permission denied)")]) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ConfigError(shown, [_whole(f"the file is larger than {MAX_FILE_BYTES // 1024} KiB")])
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError(shown, [_whole(f"not UTF-8 text (byte {exc.start})")]) from None
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            shown, [Problem(line, "", f"not UTF-8 text (byte {exc.start})")]
+        ) from None
     try:
         root = parse(text)
     except YamlError as exc:
@@ -630,7 +647,7 @@ def _loopback(host: str) -> bool:
 
 def _url(found: Value) -> str:
     value = _scalar(found)
-    if not isinstance(value, str) or not re.match(r"^https?://[^\s/]+", value):
+    if not isinstance(value, str) or not re.match(r"^https?://[^\s/]+\S*$", value):
         raise Invalid()
     return value
 

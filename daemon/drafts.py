@@ -5,6 +5,13 @@ Built-in templates cover the thank-you and the two check-ins; a `templates_dir` 
 sandbox, since the file is the user's). Every header value is folded to one line, so a name or a
 subject read from someone's mail can never add a header or a recipient. The reminder about an
 unanswered invitation is written here too: it goes to the user alone, never to the employer.
+
+Folding is not enough on its own: the email package decodes an RFC 2047 encoded word it finds
+in a value ("=?utf-8?q?=0D=0ABcc:...?=") and writes the decoded text back out, line breaks and
+all (CPython before 3.11.10 and 3.12.5), it leaves the specials of a non-ASCII display name
+unquoted, and it can fold a list's comma into one. So no value written here keeps a "=?",
+display names go in as `Address` objects and only when they read back as the same mailboxes,
+and an address or a Message-ID that cannot be written as itself is refused.
 """
 
 from __future__ import annotations
@@ -15,9 +22,11 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from email import message_from_bytes
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP, default
-from email.utils import formataddr, make_msgid
+from email.utils import make_msgid
 from pathlib import Path
 
 import jinja2
@@ -71,7 +80,10 @@ Best regards,
 {{ signature or user_name }}
 """,
 }
-_SPACE = re.compile(r"\s+")
+# White space, and the control characters that are no white space (NUL, ESC, DEL, C1).
+_SPACE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]+")
+_PLAIN_DOMAIN = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*")
+_MESSAGE_ID = re.compile(r"[!-;=?-~]+")  # printable ASCII but space, '<' and '>'
 
 
 @dataclass(frozen=True)
@@ -111,14 +123,16 @@ class Draft:
     ) -> EmailMessage:
         """The email as it will be sent: one line per header, plain text, UTF-8."""
         message = EmailMessage(policy=SMTP)
-        message["From"] = _address(sender)
-        message["To"] = ", ".join(_address(p) for p in self.recipients)
+        message["From"] = mailboxes([sender])
+        message["To"] = mailboxes(self.recipients)
         message["Subject"] = one_line(self.subject)
         message["Message-ID"] = f"<{self.message_id}>"
-        if self.in_reply_to:
-            message["In-Reply-To"] = f"<{one_line(self.in_reply_to)}>"
-        if self.references:
-            message["References"] = " ".join(f"<{one_line(r)}>" for r in self.references)
+        in_reply_to = _message_id(self.in_reply_to or "")
+        if in_reply_to:
+            message["In-Reply-To"] = f"<{in_reply_to}>"
+        references = [found for r in self.references if (found := _message_id(r))]
+        if references:
+            message["References"] = " ".join(f"<{r}>" for r in references)
         for name, value in extra_headers:
             message[name] = one_line(value)
         message.set_content(self.body, charset="utf-8", cte="quoted-printable")
@@ -209,7 +223,7 @@ def reminder_text(
     lines = [
         wrap(f"{invited} to an interview{role_phrase}, and you have not answered yet.").rstrip(),
         "",
-        *([f"From:     {_address(sender)}"] if sender is not None and sender.email else []),
+        *([f"From:     {_shown(sender)}"] if sender is not None and sender.email else []),
         *([f"Subject:  {one_line(thread_subject)}"] if thread_subject else []),
         f"Arrived:  {arrived}",
         "",
@@ -224,8 +238,60 @@ def reminder_text(
 
 
 def one_line(text: str) -> str:
-    """A header-safe value: no CR, LF or other line breaks, bounded."""
-    return _SPACE.sub(" ", text).strip()[:MAX_HEADER_CHARS]
+    """A header-safe value: no CR, LF, other line breaks or control characters, no "=?" that
+    would start an encoded word, bounded."""
+    return _SPACE.sub(" ", text).replace("=?", "= ?").strip()[:MAX_HEADER_CHARS]
+
+
+def writable_address(address: str) -> bool:
+    """Whether `address` can go into a header as the one mailbox it is: a local part of
+    printable ASCII (quoted when it needs it) at a plain domain, with no encoded word in it."""
+    local, at, domain = address.rpartition("@")
+    return bool(
+        local
+        and at
+        and local.isascii()
+        and local.isprintable()
+        and "=?" not in local
+        and _PLAIN_DOMAIN.fullmatch(domain)
+    )
+
+
+def mailbox(person: Person) -> Address:
+    """`person` for an address header; raises ValueError for an address `writable_address`
+    refuses (the recipients of a note are chosen among writable ones)."""
+    address = person.email or ""
+    if not writable_address(address):
+        raise ValueError(f"{address[:80]!r} cannot be written as one mail address")
+    local, _, domain = address.rpartition("@")
+    return Address(display_name=one_line(person.name or ""), username=local, domain=domain)
+
+
+def mailboxes(people: Sequence[Person]) -> list[Address]:
+    """`people` for an address header, with their names unless the email package would not
+    read its own writing back as the same mailboxes: folding a long list, it can put the comma
+    between two of them inside the encoded word of a name (CPython 3.11), joining them."""
+    named = [mailbox(p) for p in people]
+    if _written_as(named) == [(a.username, a.domain) for a in named]:
+        return named
+    return [Address(username=a.username, domain=a.domain) for a in named]
+
+
+def _written_as(found: list[Address]) -> list[tuple[str, str]] | None:
+    probe = EmailMessage(policy=SMTP)
+    probe["To"] = found
+    try:
+        header = message_from_bytes(probe.as_bytes(), policy=default)["To"]
+        return [(a.username, a.domain) for a in header.addresses] if header else []
+    except (ValueError, TypeError, IndexError, AttributeError):  # the parser's odd corners
+        return None
+
+
+def _message_id(value: str) -> str | None:
+    """A Message-ID of someone's mail, for In-Reply-To or References; None when it is not one
+    that can be written as itself."""
+    found = value.strip().removeprefix("<").removesuffix(">")
+    return found if _MESSAGE_ID.fullmatch(found) and "=?" not in found else None
 
 
 def wrap(text: str) -> str:
@@ -239,8 +305,10 @@ def wrap(text: str) -> str:
     return "\n".join(out).strip("\n") + "\n"
 
 
-def _address(person: Person) -> str:
-    return formataddr((one_line(person.name or ""), one_line(person.email or "")))
+def _shown(person: Person) -> str:
+    """A person as a line of text shows them: "Dana Lee <dana@lumen.example>"."""
+    name, address = one_line(person.name or ""), one_line(person.email or "")
+    return f"{name} <{address}>" if name else address
 
 
 def _greeting(recipients: tuple[Person, ...]) -> str:

@@ -30,10 +30,12 @@ from daemon.drafts import (
     DraftInput,
     Templates,
     ThreadContext,
+    mailboxes,
     make_draft,
     one_line,
     read_note,
     reminder_text,
+    writable_address,
 )
 from daemon.errors import AfterviewError
 from daemon.interviews import Interview, Status
@@ -573,7 +575,7 @@ class FollowUps:
         if self.dry_run:
             return True
         message = EmailMessage(policy=SMTP)
-        message["From"] = formataddr((self.user.name or "", self.config.account.email))
+        message["From"] = mailboxes([Person(self.user.name, self.config.account.email)])
         message["To"] = ", ".join(self.config.approval.approvers)
         message["Subject"] = one_line(subject)
         message["Date"] = format_datetime(self.now())
@@ -621,14 +623,22 @@ class FollowUps:
                            invited_at=self.store.first_seen(interview.id))  # fmt: skip
 
     def _recipients(self, interview: Interview) -> list[tuple[Person, ...]]:
-        people = [p for p in interview.interviewers if p.email and not is_robot(p.email)]
+        # Only addresses a header can carry as themselves: a hostile one ('"=?...?="@x') is no one.
+        people = [
+            p
+            for p in interview.interviewers
+            if p.email and writable_address(p.email) and not is_robot(p.email)
+        ]
         if not people and interview.thread_id is not None:
             # Nobody named to meet: the human behind the thread (an ATS's Reply-To, the
             # sender, someone copied in), never a robot or a no-reply sender, never the user.
             people = [
                 Person(name or None, address)
                 for address, name in self.store.thread_people(interview.thread_id)
-                if address not in self._me and not is_robot(address) and not no_reply(address)
+                if address not in self._me
+                and writable_address(address)
+                and not is_robot(address)
+                and not no_reply(address)
             ][:1]
         if not people:
             return [()]

@@ -2,7 +2,8 @@
 
 PyYAML's composer gives nodes with positions; this module turns them into `Mapping`,
 `Sequence` and `Scalar` values, refusing what a config file never needs and what would make
-a hostile file expensive: duplicate keys, non-string keys, alias bombs and huge files.
+a hostile file expensive: duplicate keys, non-string keys, tags that name a type, NUL and lone
+surrogates, alias bombs, deep nesting, floods of values and huge files.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ MAX_VALUES = 20_000
 MAX_DEPTH = 50
 _SECRET_LINE = re.compile(r"password|secret|token", re.IGNORECASE)
 _STR_TAG = "tag:yaml.org,2002:str"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")  # what YAML counts as a line's end
 
 
 class YamlError(Exception):
@@ -62,16 +67,35 @@ def parse(text: str) -> Value | None:
     if len(text) > MAX_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise YamlError(0, f"the file is larger than {MAX_FILE_BYTES // 1024} KiB")
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_CountingLoader)
     except yaml.MarkedYAMLError as exc:
         raise YamlError(*_syntax_problem(exc, text)) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML refuses (NUL, U+FFFE): no mark
+        line = len(_LINE_BREAK.split(text[: exc.position])) if exc.position >= 0 else 0
+        raise YamlError(line, f"not valid YAML: {_first_line(exc)}") from None
     except yaml.YAMLError as exc:
         raise YamlError(0, f"not valid YAML: {_first_line(exc)}") from None
-    except RecursionError:
-        raise YamlError(0, "not valid YAML: nested too deeply") from None
+    except RecursionError:  # the composer recurses: it gives up before the converter's check
+        raise YamlError(
+            _too_deep(text), f"values nested more than {MAX_DEPTH} levels deep"
+        ) from None
     if node is None:
         return None
     return _Converter().convert(node, 0)
+
+
+class _CountingLoader(yaml.SafeLoader):
+    """SafeLoader's composer, refusing the file past MAX_VALUES nodes: each costs some 400
+    bytes, and a megabyte of `k: 1` lines makes a hundred thousand before any check below."""
+
+    nodes = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        self.nodes += 1
+        if self.nodes > MAX_VALUES:
+            line = self.get_mark().line + 1  # where the reader is: at most a line ahead
+            raise YamlError(line, f"the file holds more than {MAX_VALUES} values")
+        return super().compose_node(parent, index)
 
 
 def _syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, str]:
@@ -89,9 +113,36 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, str]:
     return line, f"not valid YAML: {problem}"
 
 
+def _too_deep(text: str) -> int:
+    """The line where values nest deeper than MAX_DEPTH, read from the parser's events (it
+    keeps a stack, not a recursion); 0 when it cannot be found."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH and event.start_mark is not None:
+                    return event.start_mark.line + 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except (yaml.YAMLError, RecursionError):
+        pass
+    return 0
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _odd_character(text: str) -> str | None:
+    """Why a text the file spells with an escape ("\\0", "\\ud800") cannot be used: no path,
+    command or header holds a NUL, and a lone surrogate cannot even be printed."""
+    if "\x00" in text:
+        return "contains a NUL character"
+    if _SURROGATE.search(text):
+        return "contains a lone surrogate (an escape like \\ud800)"
+    return None
 
 
 class Unreadable:
@@ -126,6 +177,10 @@ class _Converter:
             raise YamlError(line, "an alias refers to the value that contains it")
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, line)
+        if node.tag not in (_MAP_TAG, _SEQ_TAG):  # !!python/object/new:..., !!set, !!omap
+            return Scalar(
+                Unreadable(f"could not determine a constructor for the tag {node.tag!r}"), line
+            )
         self._path.add(id(node))
         try:
             if isinstance(node, yaml.MappingNode):
@@ -141,6 +196,8 @@ class _Converter:
             value = Unreadable(exc.problem or _first_line(exc))
         except (yaml.YAMLError, ValueError, OverflowError, TypeError) as exc:
             value = Unreadable(_first_line(exc))
+        if isinstance(value, str) and (odd := _odd_character(value)):
+            value = Unreadable(odd)
         return Scalar(value, line, str(node.value))
 
     def _mapping(self, node: yaml.MappingNode, line: int, depth: int) -> Mapping:
@@ -154,6 +211,8 @@ class _Converter:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR_TAG:
                 raise YamlError(key_line, "keys must be plain names")
             key = key_node.value
+            if odd := _odd_character(key):
+                raise YamlError(key_line, f"a key that {odd}")
             if key in items:
                 duplicates.append((key, key_line))
                 continue

@@ -76,10 +76,15 @@ def unchanged_read(validators: Mapping[str, str]) -> CalendarRead:
 
 
 def instant(value: date) -> tuple[datetime, bool]:
-    """`value` as an aware UTC datetime, and whether it was local time (floating, or a date)."""
+    """`value` as an aware UTC datetime, and whether it was local time (floating, or a date).
+    A moment whose UTC time falls outside the years 1 to 9999 is held at that end."""
     if isinstance(value, datetime):
         if value.tzinfo is not None and value.utcoffset() is not None:
-            return value.astimezone(UTC), False
+            try:
+                return value.astimezone(UTC), False
+            except OverflowError:
+                end = datetime.max if value.year > 1 else datetime.min
+                return end.replace(tzinfo=UTC), False
         return value.replace(tzinfo=UTC), True
     return datetime(value.year, value.month, value.day, tzinfo=UTC), True
 

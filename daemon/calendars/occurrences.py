@@ -26,6 +26,7 @@ from daemon.calendars.items import (
     instant,
     one_line,
 )
+from daemon.detect import ics
 from daemon.errors import PermanentError
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,8 @@ class Expansion:
 
     def add_source(self, data: bytes, where: str) -> None:
         """A whole ICS file or download; one that is not iCalendar at all is the source's fault."""
+        if ics.line_count(data) > ics.MAX_LINES:
+            raise PermanentError(f"{where} has more than {ics.MAX_LINES} lines; not read")
         calendars = _parse(data)
         if isinstance(calendars, str):
             raise PermanentError(f"{where} is not an iCalendar file: {calendars}")
@@ -70,6 +73,9 @@ class Expansion:
 
     def add_object(self, data: bytes, href: str) -> None:
         """One CalDAV object; an unreadable one is a problem, the others still count."""
+        if ics.line_count(data) > ics.MAX_LINES:
+            self._problem(href, f"more than {ics.MAX_LINES} lines; skipped")
+            return
         calendars = _parse(data)
         if isinstance(calendars, str):
             self._problem(href, f"not iCalendar data ({calendars}); skipped")
@@ -365,7 +371,15 @@ def _ended(master: icalendar.Event, window: Window) -> bool:
     if start is None or "RDATE" in master or len(ends) < len(untils):
         return False
     length = instant(_end(master, start))[0] - instant(start)[0]
-    return max(ends) + length + FLOATING_SLACK < window.start
+    return _later(max(ends), length + FLOATING_SLACK) < window.start
+
+
+def _later(moment: datetime, by: timedelta) -> datetime:
+    """`moment + by`, held at the ends of the calendar: a rule "until 9999-12-31" never ends."""
+    try:
+        return moment + by
+    except OverflowError:
+        return (datetime.max if by > timedelta(0) else datetime.min).replace(tzinfo=moment.tzinfo)
 
 
 def _series_plan(master: icalendar.Event, window: Window) -> tuple[int, float] | str:
@@ -411,7 +425,7 @@ def _rule_plan(
         end = horizon
     until = _first(rule, "UNTIL", None)
     if isinstance(until, date):
-        end = min(end, instant(until)[0] + FLOATING_SLACK)
+        end = min(end, _later(instant(until)[0], FLOATING_SLACK))
     per_period = math.prod(
         len(rule.get(part) or [0]) for part in ("BYHOUR", "BYMINUTE", "BYSECOND")
     )

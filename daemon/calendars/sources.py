@@ -28,6 +28,7 @@ from caldav.lib import error as caldav_error
 from daemon.calendars.items import CalendarRead, Window, one_line, unchanged_read
 from daemon.calendars.occurrences import Expansion
 from daemon.config import CaldavCalendar, CalendarSource, IcsFileCalendar, IcsUrlCalendar
+from daemon.detect import ics
 from daemon.errors import (
     AfterviewError,
     AuthenticationFailed,
@@ -218,6 +219,8 @@ def _network_error(exc: BaseException, url: str) -> AfterviewError:
 
 
 def count_events(data: bytes, where: str) -> str:
+    if ics.line_count(data) > ics.MAX_LINES:
+        raise PermanentError(f"{where} has more than {ics.MAX_LINES} lines")
     try:
         calendars = icalendar.Calendar.from_ical(data, multiple=True)
     except Exception as exc:  # the parser raises a wide variety on hostile input

@@ -23,8 +23,14 @@ from daemon.detect.mimetree import message_tree
 
 MAX_PARTS = 200
 MAX_SUBJECT_CHARS = 1_000
+# The standard library's decode_header is quadratic in the encoded words of one value (100,000
+# of them cost half a minute): only this much of a value is decoded.
+MAX_DECODED_CHARS = 20_000
 _SURROGATE = re.compile("[\ud800-\udfff]")
 MAX_TEXT_CHARS = 200_000
+# An invitation's calendar is a few kilobytes; a bigger one in a mail is an export or an attack,
+# and reading it costs the calendar parser's time and memory for each of its lines.
+MAX_CALENDAR_BYTES = 1 << 20
 MAX_HTML_CHARS = 150_000
 
 
@@ -123,6 +129,8 @@ def decode_words(value: str | email.header.Header) -> str:
     """RFC 2047 encoded words and raw 8-bit header bytes to text, never raising."""
     if isinstance(value, str) and "=?" not in value and not _SURROGATE.search(value):
         return value  # plain text already: what decoding would give back
+    if isinstance(value, str):
+        value = value[:MAX_DECODED_CHARS]
     try:
         parts = email.header.decode_header(value)
     except (ValueError, TypeError, IndexError, LookupError, email.errors.HeaderParseError):
@@ -176,7 +184,11 @@ def _addresses(fields: dict[str, list[_Field]], name: str) -> list[tuple[str, st
             text = value if isinstance(value, str) else decode_words(value)
         except (ValueError, TypeError):
             continue
-        for display, address in email.utils.getaddresses([text]):
+        try:
+            pairs = email.utils.getaddresses([text])
+        except RecursionError:  # thousands of nested comments: "Cc: ((((((..."
+            continue
+        for display, address in pairs:
             if "@" in address:
                 display = decode_words(display)
                 found.append((" ".join(display.split()).strip("'\" "), address.strip().lower()))
@@ -211,7 +223,7 @@ def _collect(message: Message, parsed: ParsedMail, budget: int) -> None:
             continue
         if content_type in ("text/calendar", "application/ics") or filename.endswith(".ics"):
             payload = _payload(part)
-            if payload:
+            if payload and len(payload) <= MAX_CALENDAR_BYTES:
                 parsed.calendars.append(payload)
             continue
         disposition = (part.get_content_disposition() or "").lower() if has_disposition else ""

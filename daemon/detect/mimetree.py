@@ -8,9 +8,9 @@ regex compilations. Here the header blocks go to the standard parser (they are s
 multipart bodies are cut at their delimiter lines with `str.find`. Every part is then a real
 `email.message.Message`, with the headers, payloads and nesting the standard parser gives (the
 epilogue after the closing delimiter, which nothing here reads, is left out). Whatever is unusual (a multipart without its boundary or its closing delimiter, bare CR
-line ends, a header block with no blank line after it, digests, deep nesting) goes to the
-standard parser whole, so the result never differs (tests/unit/test_mimetree.py compares both
-on every corpus message and on generated ones).
+line ends, a header block with no blank line after it, digests, deep nesting, a flood of
+delimiter lines) goes to the standard parser whole, so the result never differs
+(tests/unit/test_mimetree.py compares both on every corpus message and on generated ones).
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ import re
 from email.message import Message
 
 MAX_DEPTH = 8
+# A mail with more delimiter lines than this is left to the standard parser, which holds one
+# line at a time: a list of a million delimiters costs more than 100 MB.
+MAX_DELIMITERS = 10_000
 _HEADERS = email.parser.Parser(policy=email.policy.compat32)
 
 
@@ -131,6 +134,8 @@ def _delimiters(body: str, separator: str) -> list[tuple[int, int, bool]]:
         if rest.strip(" \t"):
             continue  # "--boundary-more": a longer word, not this delimiter
         found.append((at, after, closing))
+        if len(found) > MAX_DELIMITERS:
+            raise _Unusual
         position = after
 
 

@@ -21,6 +21,7 @@ from daemon.approval import (
     token_digest,
     without_signature,
 )
+from daemon.drafts import one_line
 
 NOW = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
 TOKEN = new_token()
@@ -378,3 +379,30 @@ def test_a_delivery_or_read_report_never_acts() -> None:
     found = read_reply(raw)
     assert found.command.action is Action.SEND  # the text alone would send
     assert verdict(raw) == (False, "an automatic reply (a delivery or read report)")
+
+
+def test_send_to_takes_only_an_address_a_header_can_carry() -> None:
+    assert parse_command("SEND to =?utf-8?q?a=0D=0ABcc:_x?=@evil.example").action is Action.UNCLEAR
+    assert parse_command("SEND to a,b@evil.example").send_to == "a,b@evil.example"  # quoted
+
+
+def test_long_names_never_push_the_token_out_of_the_subject() -> None:
+    text = request_text(
+        token=TOKEN.value,
+        what="Thank-you note to " + "Maximiliane Anastasia von Hohenzollern-Sigmaringen, " * 8,
+        why="",
+        recipients=[],
+        note_subject="",
+        note_body="",
+        expires="",
+    )
+    assert one_line(text.subject).endswith(subject_tag(TOKEN.value))
+
+
+def test_a_reply_in_an_odd_charset_or_with_a_broken_file_name_is_read() -> None:
+    raw = (
+        b'From: carol@example.test\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        b"--b\r\nContent-Type: application/pdf; name*0*=utf-8''%E9%ZZ; name*5*=x''%FF\r\n\r\nx\r\n"
+        b"--b\r\nContent-Type: text/plain; charset=idna\r\n\r\nSEND\r\n--b--\r\n"
+    )
+    assert read_reply(raw).command.action is Action.SEND

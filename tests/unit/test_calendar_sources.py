@@ -13,6 +13,8 @@ import pytest
 
 from daemon import calendars
 from daemon.calendars import CalendarItem, CalendarRead, occurrences
+from daemon.calendars.items import Window
+from daemon.calendars.sources import count_events
 from daemon.config import IcsFileCalendar
 from daemon.detect import ics
 from daemon.errors import PermanentError
@@ -456,3 +458,41 @@ def test_a_changed_file_or_a_wider_window_reads_again(tmp_path: Path) -> None:
 
     # Validators from elsewhere or damaged are as good as none.
     assert not read_path(path, validators={"window": "yesterday"}).unchanged
+
+
+def test_a_rule_until_the_year_9999_repeats_and_one_starting_then_is_left_alone(
+    tmp_path: Path,
+) -> None:
+    text = calendar(
+        event(
+            "forever@example.test",
+            "DTSTART:20260105T100000Z",
+            "RRULE:FREQ=WEEKLY;UNTIL=99991231T235959Z",
+        ),
+        event(
+            "late@example.test", "DTSTART;TZID=America/New_York:99991231T230000", "RRULE:FREQ=DAILY"
+        ),
+        event("late-once@example.test", "DTSTART;TZID=America/New_York:99991231T230000"),
+    )
+    read = read_text(tmp_path, text)
+
+    assert read.problems == ()
+    assert {item.uid for item in read.items} == {"forever@example.test"}
+    assert len(read.items) == 13  # every Monday from March to May
+
+
+def test_a_file_of_more_lines_than_any_export_is_refused_unread(tmp_path: Path) -> None:
+    text = calendar(event("e@example.test", "DTSTART:20260305T100000Z")) + "\n" * ics.MAX_LINES
+    with pytest.raises(PermanentError, match=f"has more than {ics.MAX_LINES} lines"):
+        read_text(tmp_path, text)
+
+
+def test_a_caldav_object_or_a_checked_file_of_too_many_lines_is_not_parsed() -> None:
+    flood = b"BEGIN:VCALENDAR\r\n" + b"\r\n" * ics.MAX_LINES + b"END:VCALENDAR\r\n"
+    expansion = occurrences.Expansion("caldav", Window(MARCH, JUNE))
+    expansion.add_object(flood, "/cal/flood.ics")
+    assert expansion.result({}).problems == (
+        f"/cal/flood.ics: more than {ics.MAX_LINES} lines; skipped",
+    )
+    with pytest.raises(PermanentError, match=f"has more than {ics.MAX_LINES} lines"):
+        count_events(flood, "the calendar at this URL")

@@ -593,7 +593,7 @@ def test_folder_instead_of_file(tmp_path: Path) -> None:
 def test_file_that_is_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "config.yaml"
     path.write_bytes(b"account: {name: \xff}\n")
-    assert error_of(path).lines() == [f"{path}: not UTF-8 text (byte 16)"]
+    assert error_of(path).lines() == [f"{path}:1: not UTF-8 text (byte 16)"]
 
 
 def test_messages_use_the_path_as_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -1219,10 +1219,12 @@ def test_recursive_alias_is_refused(tmp_path: Path) -> None:
     assert lines[0].startswith(located(tmp_path, "4: ")[0])
 
 
-def test_deep_nesting_is_refused(tmp_path: Path) -> None:
+def test_deep_nesting_is_refused_at_the_line_where_it_goes_too_deep(tmp_path: Path) -> None:
     # Today: RecursionError out of PyYAML's composer (or our converter).
-    lines = problems(tmp_path, flow(x="[" * 5000 + "]" * 5000))
-    assert len(lines) == 1, lines
+    text = flow(x="[" * 5000 + "]" * 5000)
+    assert problems(tmp_path, text) == located(
+        tmp_path, "4: values nested more than 50 levels deep"
+    )
 
 
 def test_merge_key_is_refused(tmp_path: Path) -> None:
@@ -1230,6 +1232,74 @@ def test_merge_key_is_refused(tmp_path: Path) -> None:
     assert problems(tmp_path, text) == located(
         tmp_path, "6: merge keys ('<<') are not supported in the config"
     )
+
+
+def test_a_character_yaml_refuses_is_named_with_its_line(tmp_path: Path) -> None:
+    assert problems(tmp_path, flow() + "log_level: in\x00fo\n") == located(
+        tmp_path,
+        "4: not valid YAML: unacceptable character #x0000: special characters are not allowed",
+    )
+
+
+SURROGATE = "(contains a lone surrogate (an escape like \\ud800))"
+
+
+@pytest.mark.parametrize(
+    ("sections", "expected"),
+    [
+        (  # Today: "ValueError: embedded null byte" out of load_config.
+            {"imap": imap("", secret='password_file: "/tmp/pw\\0x"')},
+            "2: imap.password_file: expected a file or folder path, got '/tmp/pw\\x00x' "
+            "(contains a NUL character)",
+        ),
+        (  # Today: loaded, and the first log line about the account raises.
+            {"account": '{email: "\\ud800@example.com"}'},
+            f"1: account.email: expected an email address like you@example.com, got "
+            f"'\\ud800@example.com' {SURROGATE}",
+        ),
+        (
+            {"state_dir": '"/tmp/a\\0b"'},
+            "4: state_dir: expected a file or folder path, got '/tmp/a\\x00b' "
+            "(contains a NUL character)",
+        ),
+        ({"x": '{"\\udfff": 1}'}, f"4: a key that {SURROGATE[1:-1]}"),
+        (  # Today: read as a plain mapping.
+            {"sync": "!!python/object/new:dict {idle: true}"},
+            "4: sync: expected a mapping of settings, got could not determine a constructor "
+            "for the tag 'tag:yaml.org,2002:python/object/new:dict'",
+        ),
+        (  # Today: loaded; urllib refuses it at every refresh.
+            {"calendars": '[{type: ics_url, url: "https://cal.example.test/a.ics\\r\\nHost: x"}]'},
+            "4: calendars[0].url: expected an http:// or https:// URL, got "
+            "'https://cal.example.test/a.ics\\r\\nHost: x'",
+        ),
+    ],
+    ids=[
+        "nul-in-password-file",
+        "surrogate-in-email",
+        "nul-in-state-dir",
+        "surrogate-in-key",
+        "python-object-new",
+        "line-break-in-url",
+    ],
+)
+def test_values_no_path_header_or_log_line_can_hold_are_refused_at_their_key(
+    tmp_path: Path, sections: dict[str, str], expected: str
+) -> None:
+    assert problems(tmp_path, flow(**sections)) == located(tmp_path, expected)
+
+
+def test_a_flood_of_keys_is_refused_before_it_is_all_read(tmp_path: Path) -> None:
+    keys = "".join(f"k{n}: {n}\n" for n in range(60_000))  # under 1 MiB
+    [line] = problems(tmp_path, flow() + keys)
+    assert re.fullmatch(re.escape(f"{tmp_path}/config.yaml:") + r"99\d\d: the file holds more "
+                        r"than 20000 values", line), line  # fmt: skip
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_a_config_path_that_never_ends_is_read_no_further_than_the_cap() -> None:
+    # Today: read until memory runs out.
+    assert error_of("/dev/zero").lines() == ["/dev/zero: the file is larger than 1024 KiB"]
 
 
 def test_file_over_one_mebibyte_is_refused(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from daemon.detect import classify_calendar, classify_email
+from daemon.detect import classify_calendar, classify_email, ics
 from daemon.model import Kind
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -115,3 +115,32 @@ def test_surrogates_from_utf7_never_reach_the_result() -> None:
     for value in (result.role, result.company, result.location):
         if value:
             value.encode("utf-8")  # raises on a lone surrogate
+
+
+def test_a_duration_past_the_year_9999_leaves_the_event_without_an_end() -> None:
+    data = (
+        b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a\r\nSUMMARY:Interview with Acme\r\n"
+        b"DTSTART:99991231T230000Z\r\nDURATION:PT2H\r\nEND:VEVENT\r\n"
+        b"BEGIN:VEVENT\r\nUID:b\r\nSUMMARY:Interview with Acme\r\n"
+        b"DTSTART:20261203T150000Z\r\nDURATION:P99999999W\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    for result in classify_calendar(data):
+        assert result.error is None and result.start is not None and result.end is None
+
+
+def test_a_calendar_of_more_lines_than_any_export_is_not_read() -> None:
+    data = b"BEGIN:VCALENDAR\r\n" + b"X:\r\n" * ics.MAX_LINES + b"END:VCALENDAR\r\n"
+    (result,) = classify_calendar(data)
+    assert result.error == f"more than {ics.MAX_LINES} lines; not read"
+
+
+def test_an_event_s_attendees_are_read_up_to_the_cap() -> None:
+    attendees = "".join(
+        f"ATTENDEE:mailto:p{n}@lumen.example\r\n" for n in range(3 * ics.MAX_ATTENDEES)
+    )
+    data = (
+        "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTART:20261203T150000Z\r\n"
+        f"{attendees}END:VEVENT\r\nEND:VCALENDAR\r\n"
+    ).encode()
+    (event,) = ics.read(data).events
+    assert len(event.attendees) == ics.MAX_ATTENDEES

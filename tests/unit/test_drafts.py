@@ -142,3 +142,53 @@ def test_a_reminder_with_little_known_still_reads_well() -> None:
     assert text.subject == "[afterview] Reminder: answer the interview invitation"
     assert text.body.startswith("You were invited to an interview, and you have not answered yet.")
     assert "From:" not in text.body and "Subject:" not in text.body
+
+
+EVIL_WORD = "=?utf-8?q?=0D=0ABcc:_mallory@evil.example?="  # decodes to a line break and a Bcc
+
+
+def test_an_encoded_word_in_a_name_subject_or_message_id_never_becomes_a_header() -> None:
+    # The email package decodes such a word in a value and writes it back out decoded.
+    thread = ThreadContext(f"Interview {EVIL_WORD}", f"{EVIL_WORD}@lumen.example",
+                           ("m1@lumen.example", f"{EVIL_WORD}@x"))  # fmt: skip
+    recipients = (Person(EVIL_WORD, "dana.lee@lumen.example"),)
+    draft = make_draft(
+        draft_input(recipients=recipients, thread=thread), Templates(), BERLIN, START
+    )
+    raw = draft.message(
+        Person(EVIL_WORD, USER.email), [("X-Afterview-Send-Id", EVIL_WORD)]
+    ).as_bytes()
+    parsed = message_from_bytes(raw, policy=default)
+    assert b"\nBcc" not in raw.split(b"\r\n\r\n")[0] and parsed["Bcc"] is None
+    assert [a.addr_spec for a in parsed["To"].addresses] == ["dana.lee@lumen.example"]
+    assert parsed["In-Reply-To"] is None  # no Message-ID that can be written as itself
+    assert parsed["References"] == "<m1@lumen.example>"
+
+
+def test_names_keep_their_commas_and_colons_and_every_recipient_stays_one() -> None:
+    people = (
+        Person("é Bcc: mallory@evil.example", "dana.lee@lumen.example"),
+        Person(None, "omar.haddad@" + "platform-engineering." * 3 + "lumen.example"),
+        Person("¡Zoë, Ångström!", "zoe@lumen.example"),
+    )
+    draft = make_draft(draft_input(recipients=people, kind=StepKind.CHECK_IN), Templates(),
+                       BERLIN, START)  # fmt: skip
+    parsed = message_from_bytes(draft.message(USER).as_bytes(), policy=default)
+    assert [a.addr_spec for a in parsed["To"].addresses] == [p.email for p in people]
+    assert parsed["Bcc"] is None
+
+
+@pytest.mark.parametrize(
+    "address",
+    [f"{EVIL_WORD}@evil.example", "dana.lee@lumen.example,mallory", "zoë@lumen.example"],
+)
+def test_an_address_a_header_cannot_carry_as_itself_is_refused(address: str) -> None:
+    draft = make_draft(draft_input(recipients=(Person(None, address),)), Templates(), BERLIN, START)
+    with pytest.raises(ValueError, match="cannot be written as one mail address"):
+        draft.message(USER)
+
+
+def test_a_reminder_shows_the_sender_as_written() -> None:
+    sender = Person("Zoë Müller, HR", "zoë@müller.example")
+    text = reminder_text(company=None, role=None, sender=sender, thread_subject=None, arrived="x")
+    assert "From:     Zoë Müller, HR <zoë@müller.example>" in text.body

@@ -467,3 +467,37 @@ def test_ignore_in_reply_to_the_digest_from_a_stranger_does_nothing(
     raw = digest_reply(store, f"IGNORE {interview_id}", sender="mallory@evil.example")
     found.handle_reply(raw, FollowUpReport())
     assert store.interview_closed(interview_id) is None
+
+
+def test_an_interviewer_whose_address_a_header_cannot_carry_gets_no_note(
+    config: Config, store: Store
+) -> None:
+    # As an address is read from a From line '"=?utf-8?q?...?="@evil.example': lower-cased.
+    evil = "=?utf-8?q?=0d=0abcc=3a_mallory=40evil.example?=@evil.example"
+    at, start = ARRIVED.isoformat(), PANEL_END - timedelta(hours=1)
+    with store.transaction() as db:
+        thread = store.new_thread(db, "Interview: Data Engineer", "interview", None)
+        store.add_message(db, message("evil@lumen.example", thread, ARRIVED, kind="scheduled"))
+        interview = Interview(
+            None, Status.SCHEDULED, "Lumen Labs", start=start, end=start + timedelta(hours=1),
+            thread_id=thread, interviewers=(Person("Mallory", evil), Person("Bob", BOB)),
+        )  # fmt: skip
+        store.save_interview(db, interview, at)
+    outgoing = Outgoing()
+    followups(config, store, outgoing, PANEL_END + timedelta(hours=2)).propose(FollowUpReport())
+    assert drafted_notes(store) == [(BOB,)]
+    [entry] = FollowUpRecords(store).entries([State.AWAITING_APPROVAL])
+    assert b"\nBcc" not in entry.message.split(b"\r\n\r\n")[0]
+
+
+def test_a_user_name_with_line_breaks_stays_in_the_from_line(tmp_path: Path, store: Store) -> None:
+    path = tmp_path / "config.yaml"
+    text = path.read_text().replace(
+        "name: Carol Candidate", 'name: "Carol\\r\\nBcc: x@evil.example"'
+    )
+    path.write_text(text)
+    outgoing = Outgoing()
+    assert followups(load_config(path), store, outgoing, DUE).tell_user("[afterview] hi", "hi\n")
+    [(to, mail)] = outgoing.mails
+    assert to == [CAROL] and mail["Bcc"] is None
+    assert [a.addr_spec for a in mail["From"].addresses] == [CAROL]

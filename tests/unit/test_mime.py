@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from daemon.detect.mime import html_to_text, parse
+from daemon.detect.mime import (
+    MAX_CALENDAR_BYTES,
+    MAX_DECODED_CHARS,
+    decode_words,
+    html_to_text,
+    parse,
+)
 
 
 def test_raw_latin1_header_bytes_are_read_as_text() -> None:
@@ -70,3 +76,29 @@ def test_utf8_bytes_under_a_latin1_label_stay_utf8() -> None:
         b"Vorstellungsgespr\xc3\xa4ch am Dienstag\r\n"
     )
     assert "Vorstellungsgespräch" in parse(raw).text
+
+
+def test_a_header_of_a_hundred_thousand_encoded_words_is_decoded_only_so_far() -> None:
+    # The standard library's decode_header is quadratic in them: half a minute for these.
+    decoded = decode_words("=?utf-8?Q?interview?= " * 100_000)
+    assert decoded.startswith("interview") and len(decoded) <= MAX_DECODED_CHARS
+
+
+def test_a_cc_of_nested_comments_costs_the_cc_alone() -> None:
+    raw = (
+        b"From: Dana Lee <dana@lumen.example>\r\nCc: "
+        + b"(" * 5000
+        + b"\r\nSubject: Interview\r\n\r\n"
+        b"Your interview is on Thursday, December 3 at 3pm ET.\r\n"
+    )
+    parsed = parse(raw)
+    assert parsed.sender == "dana@lumen.example" and parsed.cc == []
+
+
+def test_a_calendar_bigger_than_an_invitation_is_not_read_from_a_mail() -> None:
+    event = b"BEGIN:VEVENT\r\nUID:x\r\nSUMMARY:Interview\r\nEND:VEVENT\r\n"
+    calendar = b"BEGIN:VCALENDAR\r\n" + event * (MAX_CALENDAR_BYTES // len(event) + 1)
+    calendar += b"END:VCALENDAR\r\n"
+    raw = b"Subject: Interview\r\nContent-Type: text/calendar\r\n\r\n"
+    assert parse(raw + calendar[: MAX_CALENDAR_BYTES - 100] + b"END:VCALENDAR\r\n").calendars
+    assert parse(raw + calendar).calendars == []

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from benchmarks.classify import synthetic_message
 from benchmarks.scanbench.mailgen import MailboxGenerator
-from daemon.detect import mime
+from daemon.detect import mime, mimetree
 from daemon.detect.mimetree import message_tree
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -137,3 +137,10 @@ _LINES = st.lists(
 def test_generated_line_soups_parse_the_same(lines: list[str]) -> None:
     head = 'Subject: soup\nContent-Type: multipart/mixed; boundary="b"\n\n'
     same((head + "\n".join(lines)).encode())
+
+
+def test_a_flood_of_delimiters_goes_to_the_standard_parser_before_it_is_listed() -> None:
+    body = "--b\n" * (mimetree.MAX_DELIMITERS + 1)
+    with pytest.raises(mimetree._Unusual):  # a million of them made a list of 100 MB
+        mimetree._delimiters(body, "--b")
+    same(("Subject: x\nContent-Type: multipart/mixed; boundary=b\n\n" + body + "--b--\n").encode())
