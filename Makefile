@@ -18,6 +18,9 @@ test: $(STAMP)
 	scripts/ensure-test-servers
 	$(BIN)/ruff check daemon tests benchmarks
 	$(BIN)/mypy --strict daemon
+	@# Byte-code compiled once: the tests start the daemon hundreds of times, and an environment
+	@# with PYTHONDONTWRITEBYTECODE would otherwise compile every module at every start.
+	$(BIN)/python -m compileall -q daemon tests
 	$(BIN)/python -m pytest -W error
 
 ## unit: only the tests that need no server

@@ -2,7 +2,8 @@
 
 The watcher never reads mail; it only sets an event. IDLE is re-issued every few minutes (servers
 and NAT boxes drop quiet links, Office 365 sooner than most), and after any error it reconnects
-with exponential backoff and jitter, then wakes the engine so the sync catches up by UID.
+with exponential backoff and jitter (at most 30 s while the server is away, 5 minutes after a
+refused login), then wakes the engine so the sync catches up by UID.
 """
 
 from __future__ import annotations
@@ -18,13 +19,16 @@ import imapclient
 from imapclient.exceptions import IMAPClientError
 
 from daemon.config import ImapConfig
-from daemon.errors import AfterviewError, ServerUnavailable, network_reason
+from daemon.errors import AfterviewError, ServerUnavailable, TransientError, network_reason
 from daemon.mail import imap
 
 log = logging.getLogger(__name__)
 RENEW_SECONDS = 5 * 60.0  # re-issue IDLE well inside the 29 minutes RFC 2177 allows
 CHECK_SECONDS = 1.0  # how often the thread looks at its stop flag
-MAX_BACKOFF_SECONDS = 300.0
+MAX_BACKOFF_SECONDS = 300.0  # a refused login or a broken server: retried at most this often
+# A server that is away (refused, reset, timed out) is tried again at least this often: a
+# reconnect attempt costs nothing, and new mail is seen soon after the server is back.
+MAX_AWAY_BACKOFF_SECONDS = 30.0
 EMPTY_WAKEUPS_MEAN_CLOSED = 3
 _NEW_MAIL = (b"EXISTS", b"RECENT")
 
@@ -69,7 +73,9 @@ class IdleWatcher:
                 self._idle(client)
             except (AfterviewError, OSError, IMAPClientError) as exc:
                 failures += 1
-                delay = min(MAX_BACKOFF_SECONDS, 2.0 * 2 ** min(failures - 1, 10))
+                away = isinstance(exc, (TransientError, OSError))
+                cap = MAX_AWAY_BACKOFF_SECONDS if away else MAX_BACKOFF_SECONDS
+                delay = min(cap, 2.0 * 2 ** min(failures - 1, 10))
                 delay *= random.uniform(0.8, 1.2)
                 reason = exc if isinstance(exc, AfterviewError) else network_reason(exc)
                 level = logging.WARNING if failures == 1 else logging.DEBUG
