@@ -250,6 +250,11 @@ class Engine:
                 except StateNotWritten as exc:
                     self._failed(f"calendar {name}", exc, report)
                     continue
+                except Exception as exc:  # a bug must cost this source's pass, never the daemon
+                    log.debug("calendar %s: the events could not be taken", name, exc_info=True)
+                    why = f"its events could not be taken (a bug): {type(exc).__name__}: {exc}"
+                    self._failed(f"calendar {name}", AfterviewError(why), report)
+                    continue
             self._ok(f"calendar {name}")
 
     def _take_calendar(self, name: str, read: calendars.CalendarRead, report: PassReport) -> None:

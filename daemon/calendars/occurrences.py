@@ -273,10 +273,7 @@ def _text(value: object) -> str:
 
 
 def _sequence(event: icalendar.Event) -> int:
-    try:
-        return int(str(event.get("SEQUENCE", 0)))
-    except ValueError:
-        return 0
+    return ics.sequence_number(event)
 
 
 def _is_series(events: list[icalendar.Event]) -> bool:

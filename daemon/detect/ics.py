@@ -102,13 +102,22 @@ def line_count(data: bytes) -> int:
     return max(data.count(b"\n"), data.count(b"\r"))
 
 
+MAX_SEQUENCE = 2**31 - 1  # RFC 5545 says "integer"; the state keeps a 64-bit one
+
+
+def sequence_number(component: icalendar.cal.Component) -> int:
+    """The component's SEQUENCE, 0 when unreadable, held within 0..MAX_SEQUENCE (a
+    "SEQUENCE:99999999999999999999" must not outgrow the state's integers)."""
+    try:
+        return min(max(int(str(component.get("SEQUENCE", 0)).strip()), 0), MAX_SEQUENCE)
+    except ValueError:
+        return 0
+
+
 def _event(component: icalendar.cal.Component, method: str, zone: tzinfo) -> CalendarEvent:
     event = CalendarEvent(method=method)
     event.uid = _text(component.get("UID")) or None
-    try:
-        event.sequence = int(str(component.get("SEQUENCE", 0)))
-    except ValueError:
-        event.sequence = 0
+    event.sequence = sequence_number(component)
     event.status = _text(component.get("STATUS")).upper()
     # Bounded like a mail's text: what an event says about an interview comes early.
     event.summary = _text(component.get("SUMMARY"))[:1_000]

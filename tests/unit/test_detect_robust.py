@@ -144,3 +144,14 @@ def test_an_event_s_attendees_are_read_up_to_the_cap() -> None:
     ).encode()
     (event,) = ics.read(data).events
     assert len(event.attendees) == ics.MAX_ATTENDEES
+
+
+def test_an_absurd_sequence_is_held_within_the_state_s_integers() -> None:
+    import icalendar
+
+    from daemon.detect.ics import MAX_SEQUENCE, sequence_number
+
+    for written, kept in (("99999999999999999999999", MAX_SEQUENCE), ("-5", 0), ("x", 0), ("3", 3)):
+        text = f"BEGIN:VEVENT\r\nUID:x\r\nSEQUENCE:{written}\r\nEND:VEVENT\r\n"
+        event = icalendar.Event.from_ical(text)
+        assert sequence_number(event) == kept, written
