@@ -9,6 +9,7 @@ Gmail's X-GM-MSGID are unique in the store).
 
 from __future__ import annotations
 
+import copy
 import logging
 import sqlite3
 import time
@@ -24,7 +25,7 @@ from daemon.envelope import Envelope, parse_headers
 from daemon.interviews import Interview, Sighting
 from daemon.mail.imap import MAX_BODY_BYTES, FetchedHeaders, FolderStatus, Mailbox
 from daemon.model import Detection, Kind
-from daemon.store import Cursor, Store, StoredMessage
+from daemon.store import Cursor, StateNotWritten, Store, StoredMessage
 from daemon.store.mail import MAX_LOOKUP
 from daemon.triage import about_a_job, is_approval_reply, triage
 
@@ -174,33 +175,25 @@ class MailSync:
                 self._count_dry(fetched, envelopes, detections, report)
             else:
                 told = len(report.interviews)
-                with self.store.transaction() as db:
-                    for item in fetched:
-                        self._store_one(
-                            db,
-                            folder,
-                            item,
-                            envelopes[item.uid],
-                            detections.get(item.uid),
-                            interviews,
-                            state,
-                            report,
-                        )
-                    self.store.add_locations(
-                        db,
-                        [
-                            (folder.name, status.uidvalidity, uid, row, skipped)
-                            for uid, row, skipped in state.locations
-                        ],
-                    )
-                    self.store.keep_replies(db, state.replies, _iso(self.now()))
-                    self.store.save_cursor(
-                        db,
-                        Cursor(
-                            folder.name, status.uidvalidity, last_uid, status.highestmodseq, None
-                        ),
-                        _iso(self.now()),
-                    )
+                before = copy.deepcopy(report)
+                set_aside: dict[int, str] = {}
+                while True:
+                    try:
+                        self._store_batch(
+                            folder, status, last_uid, fetched, envelopes, detections,
+                            interviews, state, report, set_aside,
+                        )  # fmt: skip
+                        break
+                    except _Unstorable as exc:
+                        # One message the store cannot take (a bug) must not hold back every
+                        # message after it: the batch is stored again without it.
+                        set_aside[exc.uid] = exc.reason
+                        log.warning("%s uid %d skipped: %s", folder.name, exc.uid, exc.reason)
+                        vars(report).update(vars(copy.deepcopy(before)))
+                        replies = state.replies
+                        state = _Batch(self.store, fetched, envelopes)
+                        state.replies = replies
+                        interviews[:] = self.store.interviews()
                 for line in report.interviews[told:]:  # kept now, so said now
                     log.info("%s", line)
             if first_scan and time.monotonic() - shown >= PROGRESS_EVERY_SECONDS:
@@ -219,6 +212,51 @@ class MailSync:
                     ),
                     _iso(self.now()),
                 )
+
+    def _store_batch(
+        self,
+        folder: WatchedFolder,
+        status: FolderStatus,
+        last_uid: int,
+        fetched: list[FetchedHeaders],
+        envelopes: dict[int, Envelope],
+        detections: dict[int, Detection],
+        interviews: list[Interview],
+        state: _Batch,
+        report: FolderReport,
+        set_aside: dict[int, str],
+    ) -> None:
+        """One batch and the cursor that covers it, in one transaction; `set_aside`: messages
+        recorded as skipped with the reason instead of stored."""
+        with self.store.transaction() as db:
+            for item in fetched:
+                if item.uid in set_aside:
+                    state.locations.append((item.uid, None, set_aside[item.uid]))
+                    report.skipped += 1
+                    continue
+                try:
+                    self._store_one(
+                        db, folder, item, envelopes[item.uid], detections.get(item.uid),
+                        interviews, state, report,
+                    )  # fmt: skip
+                except (StateNotWritten, sqlite3.OperationalError):
+                    raise  # the state cannot be written now: the whole batch waits
+                except Exception as exc:
+                    why = f"could not be stored (a bug): {type(exc).__name__}: {exc}"
+                    raise _Unstorable(item.uid, why[:300]) from exc
+            self.store.add_locations(
+                db,
+                [
+                    (folder.name, status.uidvalidity, uid, row, skipped)
+                    for uid, row, skipped in state.locations
+                ],
+            )
+            self.store.keep_replies(db, state.replies, _iso(self.now()))
+            self.store.save_cursor(
+                db,
+                Cursor(folder.name, status.uidvalidity, last_uid, status.highestmodseq, None),
+                _iso(self.now()),
+            )
 
     def _bodies_wanted(
         self,
@@ -420,6 +458,15 @@ def _by_size(items: list[FetchedHeaders], limit: int) -> Iterator[list[int]]:
         total += size
     if run:
         yield run
+
+
+class _Unstorable(Exception):
+    """A message the store could not take; the batch is stored again without it."""
+
+    def __init__(self, uid: int, reason: str) -> None:
+        super().__init__(reason)
+        self.uid = uid
+        self.reason = reason
 
 
 class _Batch:

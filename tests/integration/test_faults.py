@@ -52,6 +52,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Any
 
 import imapclient
 import pytest
@@ -239,6 +240,40 @@ def test_a_link_cut_mid_fetch_resumes_at_the_cursor_and_stores_nothing_twice(
     assert (counts["messages"], counts["interviews"]) == (5, 5)
     intact(carol.store)
     nothing_marked_read(dovecot, tls_certs)
+
+
+def test_a_message_the_store_cannot_take_is_set_aside_and_the_rest_go_on(
+    carol: Daemon,
+    dovecot: DovecotServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A bug that fails on one message (here made to happen on the third invitation) costs
+    that message only: it is recorded as skipped with the reason, the batch's others are
+    stored, and later mail is read; it never holds the cursor back pass after pass."""
+    monkeypatch.setattr(sync, "BATCH", 4)
+    for raw in invitations(5):
+        dovecot.deliver(CAROL, raw)
+    save = carol.store.save_interview
+
+    def failing(db: sqlite3.Connection, interview: Any, at: str) -> int:
+        if interview.start is not None and interview.start.day == 3:
+            raise OverflowError("Python int too large to convert to SQLite INTEGER")
+        return save(db, interview, at)
+
+    monkeypatch.setattr(carol.store, "save_interview", failing)
+    first = carol.run(BEFORE)
+    assert not first.errors, first.errors
+    counts = carol.counts()
+    assert (counts["messages"], counts["interviews"], counts["skipped"]) == (4, 4, 1)
+    [(_, _, why)] = carol.store.skipped_messages()
+    assert "could not be stored (a bug): OverflowError" in why
+    later = test_sync.invitation(
+        uid="round-9@northwind.example", start="20261210T150000Z", end="20261210T160000Z"
+    )
+    dovecot.deliver(CAROL, later)
+    carol.run(BEFORE + timedelta(minutes=1))
+    assert carol.counts()["interviews"] == 5  # mail after it is read as ever
+    intact(carol.store)
 
 
 def test_a_link_cut_during_idle_reconnects_and_sees_new_mail(
