@@ -11,8 +11,14 @@ Dovecot killed mid-IDLE
     test_sync: test_idle_sees_new_mail_and_survives_dovecot_killed_mid_idle
 IMAP link cut mid APPEND of the Sent copy (half uploaded, or the answer lost)
     here: test_a_link_cut_during_the_sent_copy_keeps_the_note_sent_and_files_one_copy
-Dovecot stopped for a minute, then back
+Dovecot stopped for a minute of real time, then back (the running service, no restart)
     test_service: test_dovecot_away_and_back_the_daemon_recovers_without_a_restart
+Dovecot stopped for twenty minutes of passes with an approved note waiting
+    here: test_dovecot_away_for_minutes_holds_the_approved_note_and_sends_it_once_when_back
+A message the store cannot take (a bug): set aside, the others stored, later mail read
+    here: test_a_message_the_store_cannot_take_is_set_aside_and_the_rest_go_on
+Every hostile mail and calendar of tests/hostile through one real pass
+    test_hostile_sync: test_the_hostile_corpus_through_a_real_pass_stops_nothing
 SMTP 451 then success; 550
     test_followup_e2e: test_a_temporary_refusal_is_retried_and_sent_once,
     test_a_permanent_refusal_fails_and_asks_the_user
@@ -422,6 +428,35 @@ def test_554_at_data_fails_the_note_asks_the_user_and_never_retries_by_itself(
     assert len(refused) == 1  # asked once, not at every pass
     assert "554 5.7.1 Message rejected as spam" in text_of(refused[0])
     assert "RESEND" in text_of(refused[0])
+    nothing_marked_read(dovecot, tls_certs)
+
+
+def test_dovecot_away_for_minutes_holds_the_approved_note_and_sends_it_once_when_back(
+    carol: Daemon,
+    dovecot: DovecotServer,
+    smtp_server: SubmissionServer,
+    tls_certs: CertBundle,
+) -> None:
+    """Dovecot stopped while Carol's SEND waits in her INBOX, for twenty minutes of passes (the
+    real-time minute away is in test_service.py): every pass fails cleanly and sends nothing;
+    once Dovecot is back the note goes out once, and nothing is read or stored twice."""
+    approved(carol, dovecot, tls_certs)
+    dovecot.stop()
+    try:
+        for minutes in (1, 2, 5, 10, 15, 20):
+            report = carol.run(NOW + timedelta(minutes=minutes))
+            assert any(error.startswith("imap: ") for error in report.errors), report.errors
+            assert carol.note()[0] == "awaiting_approval"
+    finally:
+        dovecot.start()
+    assert copies(dovecot, tls_certs, smtp_server) == (0, 0, 0)
+    back = carol.run(NOW + timedelta(minutes=25))
+    assert not back.errors, back.errors
+    assert carol.note()[0] == "sent"
+    carol.run(NOW + timedelta(minutes=30))
+    assert copies(dovecot, tls_certs, smtp_server) == (1, 1, 1)
+    assert carol.counts()["interviews"] == 1
+    intact(carol.store)
     nothing_marked_read(dovecot, tls_certs)
 
 
