@@ -267,15 +267,20 @@ class Engine:
             return
         at = _iso(self.now())
         lines: list[str] = []  # said once committed: a rolled back change is no news
+        read_items = [
+            (
+                item,
+                classify_calendar(item.data, me=self.me, default_zone=self.config.account.timezone),
+            )
+            for item in read.items
+        ]
+        firsts = _first_occurrences(name, read_items, self.store.sources_starting)
         with self.store.transaction() as db:
             known = self.store.interviews()
             entries = []
-            for item in read.items:
-                detections = classify_calendar(
-                    item.data, me=self.me, default_zone=self.config.account.timezone
-                )
-                key = f"calendar:{name}|{item.uid}|{item.recurrence_id or ''}"
-                for detection in detections:
+            for item, detections in read_items:
+                key = _calendar_key(name, item)
+                for detection in detections if id(item) in firsts else ():
                     if detection.error:
                         log.info("%s: event %s: %s", name, item.uid, detection.error)
                     sequence = max(item.sequence, detection.sequence)
@@ -547,3 +552,35 @@ def _window_end(validators: Mapping[str, str]) -> datetime | None:
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _first_occurrences(
+    name: str,
+    read: list[tuple[calendars.CalendarItem, list[Detection]]],
+    sources_starting: Callable[[str], set[str]],
+) -> set[int]:
+    """The items whose sightings count (by `id`): every single event, and of a recurring one
+    the occurrence its interview was first seen as, else its earliest one in the window. A
+    series ("Interview", daily for three days) is one interview at its first time, as its
+    emailed invitation says, not one moved to each later occurrence in turn."""
+    counted: set[int] = set()
+    series: dict[str, list[tuple[calendars.CalendarItem, datetime]]] = {}
+    for item, detections in read:
+        start = next((d.start for d in detections if d.start), None)
+        if not item.recurrence_id or start is None:
+            counted.add(id(item))
+        else:
+            series.setdefault(item.uid, []).append((item, start))
+    for uid, occurrences in series.items():
+        taken = sources_starting(f"calendar:{name}|{uid}|")
+        held = [item for item, _ in occurrences if _calendar_key(name, item) in taken]
+        if taken:
+            counted.update(id(item) for item in held)  # left the window: nothing more to say
+        else:
+            counted.add(id(min(occurrences, key=lambda pair: pair[1])[0]))
+    return counted
+
+
+def _calendar_key(name: str, item: calendars.CalendarItem) -> str:
+    """The source key of one calendar item: its calendar, UID and occurrence."""
+    return f"calendar:{name}|{item.uid}|{item.recurrence_id or ''}"

@@ -42,6 +42,14 @@ class InterviewRecords(Connected):
         ).fetchone()
         return row is not None
 
+    def sources_starting(self, prefix: str) -> set[str]:
+        """The interview sources whose key starts with `prefix` (a calendar series' occurrences)."""
+        rows = self.db.execute(
+            "SELECT source FROM interview_source WHERE source >= ? AND source < ?",
+            (prefix, prefix + "\U0010ffff"),
+        ).fetchall()
+        return {str(row[0]) for row in rows}
+
     def save_interview(self, db: sqlite3.Connection, interview: Interview, at: str) -> int:
         values = (
             interview.status.value,
