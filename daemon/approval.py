@@ -301,7 +301,10 @@ def parse_command(body: str) -> Command:
     if match is None:
         return Command(
             Action.UNCLEAR,
-            problem=f"the first line ({first[:60]!r}) is not SEND, SKIP, SNOOZE or NOTES",
+            problem=(
+                f"the first line ({first[:60]!r}) is not SEND, SKIP, SNOOZE, NOTES, MUTE, "
+                "NOT AN INTERVIEW or RESEND"
+            ),
         )
     word, argument = match.group(1).lower(), match.group(2).strip()
     if word == "send":
@@ -533,6 +536,8 @@ def request_text(
         "  SKIP           do not send it",
         "  SNOOZE 4h      ask again later (hours or days, at most 14 days)",
         "  NOTES ...      redraft it with your notes woven in, and ask again",
+        "  MUTE           do not send it, and stop following this thread",
+        "  NOT AN INTERVIEW  drop this note and the interview it is for",
         "",
         f"Nothing is sent without your reply. This request expires {expires}.",
     ]

@@ -279,7 +279,7 @@ def test_authentication_results_from_the_trusted_server() -> None:
 
 def test_an_unclear_reply_from_an_approver_is_refused_with_the_reason() -> None:
     accepted, reason = verdict(reply("Looks good to me"))
-    assert not accepted and "is not SEND, SKIP, SNOOZE or NOTES" in reason
+    assert not accepted and "is not SEND, SKIP, SNOOZE, NOTES" in reason
 
 
 def test_hostile_mime_never_raises() -> None:
