@@ -17,11 +17,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import tzlocal
 import yaml
 
-from daemon.config import Security
+from daemon.config import Security, is_email_address
 from daemon.errors import AfterviewError
 
 DEFAULT_PASSWORD_ENV = "AFTERVIEW_PASSWORD"
-_EMAIL = re.compile(r"^[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 # A question to the user: (prompt, default) -> the answer, "" taking the default.
@@ -221,7 +220,7 @@ def gather(flags: Flags, ask: Ask | None) -> Answers:
     secret = _secret(flags, provider, email, ask)
     approvers = flags.approvers or _approvers(email, ask)
     for address in approvers:
-        if not _EMAIL.match(address):
+        if address != address.strip() or not is_email_address(address):  # written as given
             raise SetupError(f"approver {address!r} is not an email address")
     calendars = flags.calendars or _calendars(ask)
     for url in calendars:
@@ -248,7 +247,7 @@ def _ask(ask: Ask | None, prompt: str, default: str) -> str:
 def _email(given: str | None, ask: Ask | None) -> str:
     while True:
         email = (given if given is not None else _ask(ask, "Your email address", "")).strip()
-        if _EMAIL.match(email):
+        if is_email_address(email):  # stripped above
             return email
         if ask is None or given is not None:
             raise SetupError(
