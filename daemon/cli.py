@@ -359,7 +359,9 @@ def classify_files(args: argparse.Namespace, formatter: MaskingFormatter) -> int
             else:
                 rows.append(_table_row(str(path), result))
     if not args.json:
-        _print_table(["FILE", "KIND", "START", "COMPANY", "ROLE", "PEOPLE / NOTE"], rows)
+        header = ["FILE", "KIND", "START", "COMPANY", "ROLE", "PEOPLE / NOTE"]
+        for line in table([header, *rows], widest=48):
+            print(line)
     return 1 if failed else 0
 
 
@@ -397,24 +399,29 @@ def _table_row(file: str, result: Detection) -> list[str]:
     ]
 
 
-def _print_table(header: list[str], rows: list[list[str]]) -> None:
-    widths = [min(48, max(len(r[i]) for r in [header, *rows])) for i in range(len(header) - 1)]
-    for row in [header, *rows]:
-        cells = [
-            cell if len(cell) <= w else cell[: w - 1] + "…"
-            for cell, w in zip(row, widths, strict=False)
-        ]
-        print("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=False)) + "  " + row[-1])
+def table(rows: list[list[str]], widest: int | None = None) -> list[str]:
+    """Rows in aligned columns; the last column, the longest, as it is. A cell wider than
+    `widest` (when given) is cut to it with an ellipsis."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    if widest is not None:
+        widths = [min(widest, width) for width in widths]
+    return [
+        "  ".join(
+            (cell if len(cell) <= width else cell[: width - 1] + "…").ljust(width)
+            for cell, width in zip(row, widths, strict=False)
+        )
+        + f"  {row[-1]}"
+        for row in rows
+    ]
 
 
 def run_daemon(args: argparse.Namespace, formatter: MaskingFormatter) -> int:
-    config = load(args, formatter)
+    config = load_state_config(args, formatter)
     if config is None:
         notifier = service.Notifier.from_environ()
         notifier.send("STATUS=the config is not valid: see the log")
         notifier.close()
         return 1
-    config = service.with_state_directory(config)
     now = (lambda: args.now) if args.now is not None else None
     try:
         with Store(config.state_dir) as store:
@@ -440,16 +447,19 @@ def run_daemon(args: argparse.Namespace, formatter: MaskingFormatter) -> int:
                 for error in report.errors:
                     print(formatter.mask(f"error: {error}"), file=sys.stderr)
                 return 1 if report.errors else 0
-            reload = partial(_reload_config, args, formatter)
+            reload = partial(load_state_config, args, formatter, reloading=True)
             return service.Service(config, engine_for, reload).serve()
     except AfterviewError as exc:
         print(formatter.mask(f"afterview: {exc}"), file=sys.stderr)
         return 1
 
 
-def _reload_config(args: argparse.Namespace, formatter: MaskingFormatter) -> Config | None:
-    """SIGHUP: the config file read again; None, with each problem logged, when invalid."""
-    config = load(args, formatter, reloading=True)
+def load_state_config(
+    args: argparse.Namespace, formatter: MaskingFormatter, *, reloading: bool = False
+) -> Config | None:
+    """`load` for a command that opens the state: its state_dir as the service finds it
+    ($STATE_DIRECTORY). `reloading`: SIGHUP's read, each problem logged."""
+    config = load(args, formatter, reloading=reloading)
     return service.with_state_directory(config) if config is not None else None
 
 
@@ -460,10 +470,9 @@ def read_state(
 ) -> tuple[Config, T] | None:
     """What a reading command reads from the state (safe while the daemon runs), with the
     config; None, the problem printed, when the config or the state cannot be read."""
-    config = load(args, formatter)
+    config = load_state_config(args, formatter)
     if config is None:
         return None
-    config = service.with_state_directory(config)  # as the service found it ($STATE_DIRECTORY)
     now = args.now or datetime.now(UTC)
     try:
         with Store(config.state_dir).open_read_only() as store:

@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from daemon import by_hand, service
+from daemon import by_hand
 from daemon import status as status_report
-from daemon.cli import Handler, load, read_state
+from daemon.cli import Handler, load_state_config, read_state, table
 from daemon.config import Config
 from daemon.errors import AfterviewError, Refused
 from daemon.export import to_csv, to_ics
@@ -241,11 +241,6 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _state(args: argparse.Namespace, formatter: MaskingFormatter) -> Config | None:
-    config = load(args, formatter)
-    return service.with_state_directory(config) if config is not None else None
-
-
 def list_interviews(args: argparse.Namespace, formatter: MaskingFormatter) -> int:
     found = read_state(
         args,
@@ -280,16 +275,6 @@ def list_interviews(args: argparse.Namespace, formatter: MaskingFormatter) -> in
     return 0
 
 
-def table(rows: list[list[str]]) -> list[str]:
-    """Rows in aligned columns; the last column, the longest, as it is."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
-    return [
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
-        + f"  {row[-1]}"
-        for row in rows
-    ]
-
-
 def writing(
     args: argparse.Namespace,
     formatter: MaskingFormatter,
@@ -299,7 +284,7 @@ def writing(
     """Open the state for writing, as the daemon does; `change` returns the line to print, or
     None when there is no `noun` (default: the command's name) with `args.id`. It raises
     `Refused` for anything else it cannot do, having changed nothing."""
-    config = _state(args, formatter)
+    config = load_state_config(args, formatter)
     if config is None:
         return 1
     try:

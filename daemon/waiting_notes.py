@@ -22,9 +22,9 @@ from typing import Any
 from daemon import approval
 from daemon.approval import Action, Command
 from daemon.by_hand import local_text
-from daemon.cli import Handler, read_state
+from daemon.cli import Handler, read_state, table
 from daemon.config import Config, is_email_address
-from daemon.corrections import AddNow, flag, table, writing
+from daemon.corrections import AddNow, flag, writing
 from daemon.drafts import read_note
 from daemon.errors import Refused
 from daemon.followup import FollowUpReport, offline, step_title
