@@ -156,7 +156,7 @@ class Expansion:
                     break
             usable.append(event)
         if usable and not _is_series(usable):
-            event = max(usable, key=_sequence)  # the latest of several copies
+            event = max(usable, key=ics.sequence_number)  # the latest of several copies
             start = _when(event, "DTSTART")
             if start is not None and self.window.holds(start, _end(event, start)):
                 self._emit(event, uid, None, shared)
@@ -170,7 +170,7 @@ class Expansion:
         if min(starts) >= self.window.end + FLOATING_SLACK:
             return  # begins after the window (in the year 9999, say)
         masters = [event for event in events if "RECURRENCE-ID" not in event]
-        master = max(masters, key=_sequence) if masters else None
+        master = max(masters, key=ics.sequence_number) if masters else None
         if master is not None and len(events) == 1 and _ended(master, self.window):
             return  # a series that ended before the window: old meetings cost nothing
         plan = _series_plan(master, self.window) if master is not None else (0, 0.0)
@@ -219,7 +219,9 @@ class Expansion:
         zones = b"".join(self._zone(tzid, shared) for tzid in _tzids(event))
         data = shared.header + zones + event.to_ical() + b"END:VCALENDAR\r\n"
         self.items.append(
-            CalendarItem(self.source_id, uid, recurrence_id, _sequence(event), data, shared.href)
+            CalendarItem(
+                self.source_id, uid, recurrence_id, ics.sequence_number(event), data, shared.href
+            )
         )
 
     def _zone(self, tzid: str, shared: _Shared) -> bytes:
@@ -270,10 +272,6 @@ def _text(value: object) -> str:
     if isinstance(value, list):
         value = value[0] if value else ""
     return "" if value is None else str(value).strip()
-
-
-def _sequence(event: icalendar.Event) -> int:
-    return ics.sequence_number(event)
 
 
 def _is_series(events: list[icalendar.Event]) -> bool:

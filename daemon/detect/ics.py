@@ -26,6 +26,7 @@ MAX_LINES = 500_000
 # An interview has a handful of attendees; reading them is quadratic (each is compared with the
 # others), so an event's list is read this far.
 MAX_ATTENDEES = 500
+MAX_SEQUENCE = 2**31 - 1  # RFC 5545 says "integer"; the state keeps a 64-bit one
 # An answer from an attendee, not an invitation: "Accepted: Interview", a counter-proposal.
 ANSWER_METHODS = ("REPLY", "COUNTER", "DECLINECOUNTER", "REFRESH")
 _ADDRESS = re.compile(r"^[^@\s<>,;:\"]+@[^@\s<>,;:\"]+\.[^@\s<>,;:\"]+$")
@@ -100,9 +101,6 @@ def line_count(data: bytes) -> int:
     """The content lines the parser would make of `data` (it ends a line at CR, LF or CRLF),
     counted without splitting them."""
     return max(data.count(b"\n"), data.count(b"\r"))
-
-
-MAX_SEQUENCE = 2**31 - 1  # RFC 5545 says "integer"; the state keeps a 64-bit one
 
 
 def sequence_number(component: icalendar.cal.Component) -> int:

@@ -127,9 +127,9 @@ def _header(fields: dict[str, list[_Field]], name: str) -> str:
 
 def decode_words(value: str | email.header.Header) -> str:
     """RFC 2047 encoded words and raw 8-bit header bytes to text, never raising."""
-    if isinstance(value, str) and "=?" not in value and not _SURROGATE.search(value):
-        return value  # plain text already: what decoding would give back
     if isinstance(value, str):
+        if "=?" not in value and not _SURROGATE.search(value):
+            return value  # plain text already: what decoding would give back
         value = value[:MAX_DECODED_CHARS]
     try:
         parts = email.header.decode_header(value)
