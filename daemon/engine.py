@@ -573,9 +573,10 @@ def _first_occurrences(
             series.setdefault(item.uid, []).append((item, start))
     for uid, occurrences in series.items():
         taken = sources_starting(f"calendar:{name}|{uid}|")
-        held = [item for item, _ in occurrences if _calendar_key(name, item) in taken]
-        if taken:
-            counted.update(id(item) for item in held)  # left the window: nothing more to say
+        if taken:  # the occurrences it was seen as; none once they left the window
+            counted.update(
+                id(item) for item, _ in occurrences if _calendar_key(name, item) in taken
+            )
         else:
             counted.add(id(min(occurrences, key=lambda pair: pair[1])[0]))
     return counted

@@ -340,22 +340,16 @@ class FollowUps:
             report.replies.append(f"interview {number} ignored")
         if self.dry_run or not (muted or ignored):
             return
-        said = []
+        said, subject = [], []
         if muted:
             listed = ", ".join(f"#{n}" for n in muted)
             said.append(f"afterview will not track {listed} any more.")
+            subject.append(f"Muted {listed}")
         if ignored:
             listed = ", ".join(str(n) for n in ignored)
             said.append(f"Interview {listed}: not an interview; no note will follow for it.")
-        subject = ", ".join(
-            part
-            for part in (
-                f"Muted {', '.join(f'#{n}' for n in muted)}" if muted else "",
-                f"Ignored interview {', '.join(map(str, ignored))}" if ignored else "",
-            )
-            if part
-        )
-        self.tell_user(f"[afterview] {subject}", "\n".join(said) + "\n")
+            subject.append(f"Ignored interview {listed}")
+        self.tell_user(f"[afterview] {', '.join(subject)}", "\n".join(said) + "\n")
 
     def act(
         self, command: approval.Command, pending: approval.PendingApproval, report: FollowUpReport
@@ -383,10 +377,19 @@ class FollowUps:
             )
             if done:
                 report.replies.append(f"approved draft {draft.id}")
-        elif action is Action.SKIP:
+        elif action in (Action.SKIP, Action.MUTE, Action.IGNORE):  # the note is skipped
             entry = self.records.entry_of(draft.id)
             current = entry.state if entry is not None else State.AWAITING_APPROVAL
             done = self.records.use_token(digest, draft.id, State.SKIPPED, now, current=current)
+            if done and action is Action.MUTE:  # and its thread silenced for good
+                interview = self.store.interview(draft.interview_id)
+                if interview is not None and interview.thread_id is not None:
+                    self.quiet.mute(interview.thread_id)
+                    report.replies.append(f"muted thread {interview.thread_id}")
+            elif done and action is Action.IGNORE:  # "NOT AN INTERVIEW": the interview goes too
+                at = now.astimezone(UTC).isoformat(timespec="seconds")
+                self.store.ignore_interview(draft.interview_id, at)
+                report.replies.append(f"interview {draft.interview_id} ignored")
         elif action is Action.SNOOZE and command.snooze is not None:
             done = self.records.use_token(
                 digest, draft.id, State.AWAITING_APPROVAL, now, snoozed_until=now + command.snooze
@@ -394,23 +397,6 @@ class FollowUps:
         elif action is Action.NOTES:
             self._redraft(draft, command.text, report)
             done = True
-        elif action is Action.MUTE:  # this note is skipped, and its thread silenced for good
-            entry = self.records.entry_of(draft.id)
-            current = entry.state if entry is not None else State.AWAITING_APPROVAL
-            done = self.records.use_token(digest, draft.id, State.SKIPPED, now, current=current)
-            if done:
-                interview = self.store.interview(draft.interview_id)
-                if interview is not None and interview.thread_id is not None:
-                    self.quiet.mute(interview.thread_id)
-                    report.replies.append(f"muted thread {interview.thread_id}")
-        elif action is Action.IGNORE:  # "NOT AN INTERVIEW": the note and the interview go
-            entry = self.records.entry_of(draft.id)
-            current = entry.state if entry is not None else State.AWAITING_APPROVAL
-            done = self.records.use_token(digest, draft.id, State.SKIPPED, now, current=current)
-            if done:
-                at = now.astimezone(UTC).isoformat(timespec="seconds")
-                self.store.ignore_interview(draft.interview_id, at)
-                report.replies.append(f"interview {draft.interview_id} ignored")
         elif action is Action.RESEND:
             entry = self.records.entry_of(draft.id)
             assert entry is not None  # `refusal` saw it

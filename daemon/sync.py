@@ -9,7 +9,6 @@ Gmail's X-GM-MSGID are unique in the store).
 
 from __future__ import annotations
 
-import copy
 import logging
 import sqlite3
 import time
@@ -174,8 +173,10 @@ class MailSync:
             if self.dry_run:
                 self._count_dry(fetched, envelopes, detections, report)
             else:
+                # Storing only counts and adds interview lines: the counters (a shallow copy,
+                # the lists shared) and the lines told are what a set-aside rolls back.
                 told = len(report.interviews)
-                before = copy.deepcopy(report)
+                before = replace(report)
                 set_aside: dict[int, str] = {}
                 while True:
                     try:
@@ -189,7 +190,8 @@ class MailSync:
                         # message after it: the batch is stored again without it.
                         set_aside[exc.uid] = exc.reason
                         log.warning("%s uid %d skipped: %s", folder.name, exc.uid, exc.reason)
-                        vars(report).update(vars(copy.deepcopy(before)))
+                        vars(report).update(vars(before))
+                        del report.interviews[told:]
                         replies = state.replies
                         state = _Batch(self.store, fetched, envelopes)
                         state.replies = replies

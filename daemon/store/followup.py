@@ -151,7 +151,7 @@ class FollowUpRecords:
                 "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     draft_id, State.DRAFTED.value, message_id, sender,
-                    json.dumps([p.email for p in recipients if p.email]), message, _iso(at),
+                    _addresses(recipients), message, _iso(at),
                 ),
             )  # fmt: skip
         return draft_id
@@ -266,10 +266,12 @@ class FollowUpRecords:
             if used.rowcount != 1:
                 return False
             moved = db.execute(
-                "UPDATE outbox SET state = ?, message = COALESCE(?, message), snoozed_until = ?, "
-                "updated_at = ? WHERE draft_id = ? AND state = ?",
-                (target.value, message, _iso(snoozed_until) if snoozed_until else None,
-                 _iso(at), draft_id, current.value),
+                "UPDATE outbox SET state = ?, message = COALESCE(?, message), "
+                "recipients = COALESCE(?, recipients), snoozed_until = ?, updated_at = ? "
+                "WHERE draft_id = ? AND state = ?",
+                (target.value, message, _addresses(recipients) if recipients is not None else None,
+                 _iso(snoozed_until) if snoozed_until else None, _iso(at), draft_id,
+                 current.value),
             )  # fmt: skip
             if moved.rowcount != 1:
                 db.execute("UPDATE approval SET used_at = NULL WHERE token_digest = ?",
@@ -278,10 +280,6 @@ class FollowUpRecords:
             if recipients is not None:
                 db.execute("UPDATE draft SET recipients = ? WHERE id = ?",
                            (_people(recipients), draft_id))  # fmt: skip
-                db.execute(
-                    "UPDATE outbox SET recipients = ? WHERE draft_id = ?",
-                    (json.dumps([p.email for p in recipients if p.email]), draft_id),
-                )
         return True
 
     def open_request(self, draft_id: int) -> bool:
@@ -327,16 +325,14 @@ class FollowUpRecords:
         wanted = [s.value for s in states]
         marks = ",".join("?" * len(wanted))
         rows = self.store.db.execute(
-            f"SELECT id, state, send_id, sender, recipients, message, phase, attempts, "
-            f"not_before, detail, draft_id FROM outbox WHERE state IN ({marks}) ORDER BY id",
+            f"SELECT {_ENTRY_COLUMNS} FROM outbox WHERE state IN ({marks}) ORDER BY id",
             wanted,
         ).fetchall()
         return [_entry(row) for row in rows]
 
     def entry_of(self, draft_id: int) -> OutboxEntry | None:
         row = self.store.db.execute(
-            "SELECT id, state, send_id, sender, recipients, message, phase, attempts, "
-            "not_before, detail, draft_id FROM outbox WHERE draft_id = ?",
+            f"SELECT {_ENTRY_COLUMNS} FROM outbox WHERE draft_id = ?",
             (draft_id,),
         ).fetchone()
         return _entry(row) if row else None
@@ -386,8 +382,7 @@ class FollowUpRecords:
     def copies_missing(self, since: datetime) -> list[OutboxEntry]:
         """Notes sent after `since` whose copy is not known to be in Sent."""
         rows = self.store.db.execute(
-            "SELECT id, state, send_id, sender, recipients, message, phase, attempts, "
-            "not_before, detail, draft_id FROM outbox WHERE state = ? AND copy_filed_at IS NULL "
+            f"SELECT {_ENTRY_COLUMNS} FROM outbox WHERE state = ? AND copy_filed_at IS NULL "
             "AND sent_at >= ? ORDER BY id",
             (State.SENT.value, _iso(since)),
         ).fetchall()
@@ -505,6 +500,11 @@ def _draft(row: tuple[object, ...]) -> StoredDraft:
     )
 
 
+_ENTRY_COLUMNS = (
+    "id, state, send_id, sender, recipients, message, phase, attempts, not_before, detail, draft_id"
+)
+
+
 def _entry(row: tuple[object, ...]) -> OutboxEntry:
     return OutboxEntry(
         id=int(str(row[0])),
@@ -526,6 +526,11 @@ def _blob(value: object) -> bytes:
 
 def _people(people: Iterable[Person]) -> str:
     return json.dumps([p.to_json() for p in people])
+
+
+def _addresses(people: Iterable[Person]) -> str:
+    """The outbox's recipients: the addresses the note goes to."""
+    return json.dumps([p.email for p in people if p.email])
 
 
 def _moment(value: object) -> datetime | None:
