@@ -147,13 +147,8 @@ def carol(config: Config) -> Iterator[Daemon]:
 # What holds after every fault ---------------------------------------------------------------
 
 
-def mailbox(dovecot: DovecotServer, certs: CertBundle, user: str) -> imapclient.IMAPClient:
-    password = {"carol": e2e.CAROL_PW, "bob": e2e.BOB_PW}[user]
-    return e2e.client(dovecot, certs, user, password)
-
-
 def nothing_marked_read(dovecot: DovecotServer, certs: CertBundle) -> None:
-    carol = mailbox(dovecot, certs, "carol")
+    carol = e2e.client(dovecot, certs, "carol", e2e.CAROL_PW)
     try:
         carol.select_folder("INBOX", readonly=True)
         flags = carol.get_flags(carol.search("ALL"))
@@ -166,22 +161,14 @@ def nothing_marked_read(dovecot: DovecotServer, certs: CertBundle) -> None:
 def copies(dovecot: DovecotServer, certs: CertBundle, smtp: SubmissionServer) -> tuple[int, ...]:
     """(notes Bob received, notes the SMTP server took for him, afterview's copies in Carol's
     Sent): each must end at 1 once the note is out, never above."""
-    carol = mailbox(dovecot, certs, "carol")
-    try:
-        filed = [m for m in e2e.messages(carol, "Sent") if m["X-Afterview-Send-Id"]]
-    finally:
-        carol.logout()
+    filed = [m for m in e2e.mails(dovecot, certs, "carol", "Sent") if m["X-Afterview-Send-Id"]]
     taken = [m.rcpt_tos for m in smtp.messages()].count((BOB,))
     return e2e.bob_notes(dovecot, certs), taken, len(filed)
 
 
 def requests(dovecot: DovecotServer, certs: CertBundle) -> list[EmailMessage]:
     """The approval requests in Carol's INBOX, oldest first."""
-    carol = mailbox(dovecot, certs, "carol")
-    try:
-        return [m for m in e2e.messages(carol, "INBOX") if m["X-Afterview"] == "approval"]
-    finally:
-        carol.logout()
+    return [m for m in e2e.mails(dovecot, certs, "carol") if m["X-Afterview"] == "approval"]
 
 
 def text_of(message: EmailMessage) -> str:

@@ -23,7 +23,7 @@ import pytest
 
 from tests.cli import afterview
 from tests.cli import run_once as run
-from tests.harness import CertBundle, DovecotServer, SubmissionServer
+from tests.harness import MAIL_USERS, CertBundle, DovecotServer, SubmissionServer
 
 pytestmark = pytest.mark.integration
 
@@ -87,6 +87,18 @@ def messages(c: imapclient.IMAPClient, folder: str) -> list[email.message.EmailM
         email.message_from_bytes(data[b"BODY[]"], policy=default)  # type: ignore[misc]
         for _, data in sorted(found.items())
     ]
+
+
+def mails(
+    dovecot: DovecotServer, certs: CertBundle, user: str, folder: str = "INBOX"
+) -> list[email.message.EmailMessage]:
+    """What `user`'s `folder` holds now, read in a session of its own."""
+    password = next(u.password for u in MAIL_USERS if u.name == user)
+    c = client(dovecot, certs, user, password)
+    try:
+        return messages(c, folder)
+    finally:
+        c.logout()
 
 
 def carol_answers(
@@ -222,20 +234,12 @@ def approve(dovecot: DovecotServer, certs: CertBundle, config_file: Path) -> Non
     """Up to the moment the thank-you is approved (the next run sends it)."""
     dovecot.deliver(CAROL, invitation())
     run(config_file, NOW)
-    carol = client(dovecot, certs, "carol", CAROL_PW)
-    try:
-        [request] = [m for m in messages(carol, "INBOX") if m["X-Afterview"] == "approval"]
-    finally:
-        carol.logout()
+    [request] = [m for m in mails(dovecot, certs, "carol") if m["X-Afterview"] == "approval"]
     dovecot.deliver(CAROL, reply_to(request, "SEND"), sender=CAROL)
 
 
 def bob_notes(dovecot: DovecotServer, certs: CertBundle) -> int:
-    bob = client(dovecot, certs, "bob", BOB_PW)
-    try:
-        return len(messages(bob, "INBOX"))
-    finally:
-        bob.logout()
+    return len(mails(dovecot, certs, "bob"))
 
 
 def test_a_temporary_refusal_is_retried_and_sent_once(
@@ -268,13 +272,9 @@ def test_a_connection_cut_after_the_data_is_never_resent_and_the_user_is_asked(
     run(config_file, NOW + timedelta(minutes=30))
     run(config_file, NOW + timedelta(hours=5))
     assert bob_notes(dovecot, tls_certs) == 1
-    carol = client(dovecot, tls_certs, "carol", CAROL_PW)
-    try:
-        asks = [m for m in messages(carol, "INBOX") if m["X-Afterview"] == "approval"]
-        text = asks[-1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
-        assert "may have been delivered" in text and "RESEND" in text
-    finally:
-        carol.logout()
+    asks = [m for m in mails(dovecot, tls_certs, "carol") if m["X-Afterview"] == "approval"]
+    text = asks[-1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "may have been delivered" in text and "RESEND" in text
 
 
 def test_a_permanent_refusal_fails_and_asks_the_user(
@@ -288,29 +288,17 @@ def test_a_permanent_refusal_fails_and_asks_the_user(
     run(config_file, NOW + timedelta(minutes=10))
     run(config_file, NOW + timedelta(hours=3))
     assert bob_notes(dovecot, tls_certs) == 0
-    carol = client(dovecot, tls_certs, "carol", CAROL_PW)
-    try:
-        asks = [m for m in messages(carol, "INBOX") if m["X-Afterview"] == "approval"]
-        assert "refused the note" in asks[-1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    finally:
-        carol.logout()
+    asks = [m for m in mails(dovecot, tls_certs, "carol") if m["X-Afterview"] == "approval"]
+    assert "refused the note" in asks[-1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
 
 
 def request_of(dovecot: DovecotServer, certs: CertBundle) -> email.message.EmailMessage:
-    carol = client(dovecot, certs, "carol", CAROL_PW)
-    try:
-        return [m for m in messages(carol, "INBOX") if m["X-Afterview"] == "approval"][-1]
-    finally:
-        carol.logout()
+    return [m for m in mails(dovecot, certs, "carol") if m["X-Afterview"] == "approval"][-1]
 
 
 def bob_bodies(dovecot: DovecotServer, certs: CertBundle) -> list[str]:
-    bob = client(dovecot, certs, "bob", BOB_PW)
-    try:
-        found = [m.get_body(("plain",)) for m in messages(bob, "INBOX")]
-        return [part.get_content().replace("\r\n", "\n") for part in found if part is not None]
-    finally:
-        bob.logout()
+    found = [m.get_body(("plain",)) for m in mails(dovecot, certs, "bob")]
+    return [part.get_content().replace("\r\n", "\n") for part in found if part is not None]
 
 
 def test_send_with_the_user_s_own_text_sends_that_text(
@@ -374,11 +362,7 @@ def test_an_employer_mail_between_approval_and_send_holds_the_note(
     request = request_of(dovecot, tls_certs)
     dovecot.deliver(CAROL, reply_to(request, "SEND"), sender=CAROL)
     # Bob writes in the thread before afterview's next pass sends the note.
-    carol = client(dovecot, tls_certs, "carol", CAROL_PW)
-    try:
-        [invite] = [m for m in messages(carol, "INBOX") if "Lumen" in str(m["Subject"])][:1]
-    finally:
-        carol.logout()
+    [invite] = [m for m in mails(dovecot, tls_certs, "carol") if "Lumen" in str(m["Subject"])][:1]
     news = bob_writes(
         "Re: Interview: Data Engineer - Lumen Labs",
         "Carol, thanks again - we would like you to meet the team next week.",
@@ -398,11 +382,7 @@ def test_a_send_reply_read_just_before_a_crash_still_sends_once(
 ) -> None:
     dovecot.deliver(CAROL, invitation())
     run(config_file, NOW)
-    carol = client(dovecot, tls_certs, "carol", CAROL_PW)
-    try:
-        [request] = [m for m in messages(carol, "INBOX") if m["X-Afterview"] == "approval"]
-    finally:
-        carol.logout()
+    [request] = [m for m in mails(dovecot, tls_certs, "carol") if m["X-Afterview"] == "approval"]
     dovecot.deliver(CAROL, reply_to(request, "SEND"), sender=CAROL)
     killed = afterview(
         "--config", str(config_file), "run", "--once", "--now",
@@ -515,11 +495,7 @@ def _note_state(config_file: Path) -> str:
 
 
 def _carol_sent_notes(dovecot: DovecotServer, certs: CertBundle) -> int:
-    carol = client(dovecot, certs, "carol", CAROL_PW)
-    try:
-        return len([m for m in messages(carol, "Sent") if m["X-Afterview-Send-Id"]])
-    finally:
-        carol.logout()
+    return len([m for m in mails(dovecot, certs, "carol", "Sent") if m["X-Afterview-Send-Id"]])
 
 
 def _asked_to_resend(dovecot: DovecotServer, certs: CertBundle) -> bool:
@@ -541,11 +517,7 @@ def _provider_files_the_note(dovecot: DovecotServer, certs: CertBundle) -> None:
 
 
 def _carol_inbox(dovecot: DovecotServer, certs: CertBundle) -> list[email.message.EmailMessage]:
-    carol = client(dovecot, certs, "carol", CAROL_PW)
-    try:
-        return messages(carol, "INBOX")
-    finally:
-        carol.logout()
+    return mails(dovecot, certs, "carol")
 
 
 def test_a_rejection_in_the_thread_stops_the_plan(
@@ -602,11 +574,7 @@ def test_a_check_in_follows_silence_and_an_answer_stops_it(
     run(config_file, NOW + timedelta(minutes=10))
     assert bob_notes(dovecot, tls_certs) == 1
     if bob_answers:
-        bob = client(dovecot, tls_certs, "bob", BOB_PW)
-        try:
-            [thanks] = messages(bob, "INBOX")
-        finally:
-            bob.logout()
+        [thanks] = mails(dovecot, tls_certs, "bob")
         answer = bob_writes(
             "Re: " + str(thanks["Subject"]),
             "Thanks Carol! We will be in touch soon.",
@@ -711,11 +679,7 @@ def test_the_daily_send_cap_holds_the_rest(
 
 
 def _alice_notes(dovecot: DovecotServer, certs: CertBundle) -> int:
-    alice = client(dovecot, certs, "alice", "alice-Secret-1")
-    try:
-        return len([m for m in messages(alice, "INBOX") if m["X-Afterview-Send-Id"]])
-    finally:
-        alice.logout()
+    return len([m for m in mails(dovecot, certs, "alice") if m["X-Afterview-Send-Id"]])
 
 
 PANEL = "ATTENDEE;CN=Alice Panel;ROLE=REQ-PARTICIPANT:mailto:alice@example.test"
@@ -1064,11 +1028,7 @@ def test_a_second_round_in_the_same_thread_gets_its_own_thank_you(
 ) -> None:
     approve(dovecot, tls_certs, config_file)
     run(config_file, NOW + timedelta(minutes=10))
-    bob = client(dovecot, tls_certs, "bob", BOB_PW)
-    try:
-        [thanks] = messages(bob, "INBOX")
-    finally:
-        bob.logout()
+    [thanks] = mails(dovecot, tls_certs, "bob")
     references = [*str(thanks["References"]).split(), str(thanks["Message-ID"])]
     round_two = second_round_invitation(references)
     dovecot.deliver(CAROL, round_two, sender="bob@example.test")
@@ -1085,11 +1045,7 @@ def test_a_second_round_in_the_same_thread_gets_its_own_thank_you(
     dovecot.deliver(CAROL, reply_to(asks[1], "SEND"), sender=CAROL)
     run(config_file, ROUND_TWO_END + timedelta(hours=2))
     assert _notes(config_file) == [("thank_you", "sent"), ("thank_you", "sent")]
-    bob = client(dovecot, tls_certs, "bob", BOB_PW)
-    try:
-        first, second = messages(bob, "INBOX")
-    finally:
-        bob.logout()
+    first, second = mails(dovecot, tls_certs, "bob")
     # Both notes in the one thread: the second answers the second-round invitation.
     round_two_id = email.message_from_bytes(round_two)["Message-ID"]
     assert str(second["In-Reply-To"]) == round_two_id

@@ -20,10 +20,10 @@ import pytest
 
 from tests.cli import afterview
 from tests.harness import CertBundle, DovecotServer
+from tests.integration.test_sync import ADDRESS, PASSWORD, USER, config_text
 
 pytestmark = pytest.mark.integration
 
-USER, PASSWORD, ADDRESS = "carol", "carol-Secret-3", "carol@example.test"
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 HOSTILE = Path(__file__).resolve().parents[1] / "hostile"
 
@@ -58,28 +58,19 @@ def put_in_inbox(dovecot: DovecotServer, tls_certs: CertBundle, mails: list[Path
 
 
 def write_config(tmp_path: Path, dovecot: DovecotServer, tls_certs: CertBundle) -> Path:
-    secret = tmp_path / "imap.pw"
-    secret.write_text(PASSWORD + "\n")
-    secret.chmod(0o600)
     calendars = "".join(
         f"  - {{type: ics_file, path: '{path}'}}\n"
         for path in sorted((HOSTILE / "calendar").glob("*.ics"))
     )
     path = tmp_path / "config.yaml"
     path.write_text(
-        f"""
-account: {{email: {ADDRESS}, name: Carol Candidate, timezone: Europe/Berlin}}
-imap:
-  host: 127.0.0.1
-  port: {dovecot.imaps_port}
-  username: {USER}
-  password_file: {secret}
-  ca_file: {tls_certs.ca_pem}
-smtp: {{host: 127.0.0.1, port: 1, security: ssl, username: {USER}, password_file: {secret}}}
-sync: {{poll_interval: 1h, calendar_interval: 1h, idle: false, backfill: 3650d}}
-calendars:
-{calendars}state_dir: {tmp_path / "state"}
-"""
+        config_text(
+            tmp_path,
+            dovecot.imaps_port,
+            tls_certs.ca_pem,
+            sync="idle: false, backfill: 3650d",
+            more=f"calendars:\n{calendars}",
+        )
     )
     path.chmod(0o600)
     return path

@@ -39,7 +39,8 @@ from tests.cli import ROOT
 from tests.harness import CertBundle, DovecotServer, SubmissionServer
 from tests.harness.ports import distinct_free_ports
 from tests.integration import test_followup_e2e as e2e
-from tests.integration.test_sync import ADDRESS, NOW, PASSWORD, USER, invitation
+from tests.integration import test_sync
+from tests.integration.test_sync import ADDRESS, NOW, config_text, invitation
 
 pytestmark = pytest.mark.integration
 
@@ -195,45 +196,7 @@ def wait_until(check: Callable[[], bool], what: str, timeout: float = WAIT_SECON
 
 # The mailbox and the state ---------------------------------------------------------------
 
-
-@pytest.fixture
-def mailbox(dovecot: DovecotServer, tls_certs: CertBundle) -> Iterator[imapclient.IMAPClient]:
-    """Carol's mailbox, emptied, without the folders tests made, and a client to it."""
-    dovecot.empty_mailboxes(USER)
-    client = imapclient.IMAPClient(
-        "127.0.0.1", port=dovecot.imaps_port, ssl_context=tls_certs.client_context()
-    )
-    client.login(USER, PASSWORD)
-    for _, _, name in client.list_folders():
-        if str(name) not in ("INBOX", "Sent", "Drafts", "Trash", "Junk", "Archive"):
-            with contextlib.suppress(imapclient.exceptions.IMAPClientError):
-                client.delete_folder(name)
-    yield client
-    try:
-        client.logout()
-    except (OSError, imapclient.exceptions.IMAPClientError):  # the test stopped Dovecot
-        client.shutdown()
-
-
-def config_text(
-    tmp_path: Path, imap_port: int, ca_file: Path, *, port_text: str = "", extra: str = ""
-) -> str:
-    secret = tmp_path / "imap.pw"
-    secret.write_text(PASSWORD + "\n")
-    secret.chmod(0o600)
-    return f"""\
-account: {{email: {ADDRESS}, name: Carol Candidate, timezone: Europe/Berlin}}
-imap:
-  host: 127.0.0.1
-  port: {port_text or imap_port}
-  username: {USER}
-  password_file: {secret}
-  ca_file: {ca_file}
-  folders: {{extra: [{extra}]}}
-smtp: {{host: 127.0.0.1, port: 1, security: ssl, username: {USER}, password_file: {secret}}}
-sync: {{poll_interval: 1h, calendar_interval: 1h, idle: true}}
-state_dir: {tmp_path / "state"}
-"""
+mailbox = test_sync.mailbox  # Carol's mailbox, emptied, and a client to it
 
 
 @pytest.fixture
@@ -412,15 +375,11 @@ state_dir: {tmp_path / "state"}
         dovecot.deliver(e2e.CAROL, e2e.invitation())
         with running(config_file, listener, "--now", e2e.NOW.isoformat()) as daemon:
             listener.wait_ready()  # the first pass asked carol to approve the thank-you
-            carol = e2e.client(dovecot, tls_certs, "carol", e2e.CAROL_PW)
-            try:
-                [request] = [
-                    m
-                    for m in e2e.messages(carol, "INBOX")
-                    if str(m["Subject"]).startswith("[afterview] Send? Thank-you note")
-                ]
-            finally:
-                carol.logout()
+            [request] = [
+                m
+                for m in e2e.mails(dovecot, tls_certs, "carol")
+                if str(m["Subject"]).startswith("[afterview] Send? Thank-you note")
+            ]
             dovecot.deliver(e2e.CAROL, e2e.reply_to(request, "SEND"), sender=e2e.CAROL)
             assert handing_over.wait(WAIT_SECONDS), daemon.log()
             daemon.terminate(listener)

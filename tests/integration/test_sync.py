@@ -149,26 +149,41 @@ def mailbox(dovecot: DovecotServer, tls_certs: CertBundle) -> Iterator[imapclien
         client.shutdown()
 
 
-@pytest.fixture
-def config_file(tmp_path: Path, dovecot: DovecotServer, tls_certs: CertBundle) -> Path:
+def config_text(
+    tmp_path: Path,
+    imap_port: int,
+    ca_file: Path,
+    *,
+    port_text: str = "",
+    extra: str = "",
+    sync: str = "idle: true",
+    more: str = "",
+) -> str:
+    """Carol's config for syncing only (SMTP points at port 1), her password in a file in
+    `tmp_path` and her state under it: `extra` folders to watch, `sync` settings beside the
+    hour-long intervals and `more` lines of YAML (e.g. calendars)."""
     secret = tmp_path / "imap.pw"
     secret.write_text(PASSWORD + "\n")
     secret.chmod(0o600)
-    path = tmp_path / "config.yaml"
-    path.write_text(
-        f"""
+    folders = f"\n  folders: {{extra: [{extra}]}}" if extra else ""
+    return f"""\
 account: {{email: {ADDRESS}, name: Carol Candidate, timezone: Europe/Berlin}}
 imap:
   host: 127.0.0.1
-  port: {dovecot.imaps_port}
+  port: {port_text or imap_port}
   username: {USER}
   password_file: {secret}
-  ca_file: {tls_certs.ca_pem}
+  ca_file: {ca_file}{folders}
 smtp: {{host: 127.0.0.1, port: 1, security: ssl, username: {USER}, password_file: {secret}}}
-sync: {{poll_interval: 1h, calendar_interval: 1h, idle: true}}
-state_dir: {tmp_path / "state"}
+sync: {{poll_interval: 1h, calendar_interval: 1h, {sync}}}
+{more}state_dir: {tmp_path / "state"}
 """
-    )
+
+
+@pytest.fixture
+def config_file(tmp_path: Path, dovecot: DovecotServer, tls_certs: CertBundle) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(config_text(tmp_path, dovecot.imaps_port, tls_certs.ca_pem))
     path.chmod(0o600)
     return path
 
