@@ -11,7 +11,7 @@ Dovecot killed mid-IDLE
     test_sync: test_idle_sees_new_mail_and_survives_dovecot_killed_mid_idle
 IMAP link cut mid APPEND of the Sent copy (half uploaded, or the answer lost)
     here: test_a_link_cut_during_the_sent_copy_keeps_the_note_sent_and_files_one_copy
-Dovecot stopped for a minute of real time, then back (the running service, no restart)
+Dovecot stopped for two minutes of real time, then back (the running service, no restart)
     test_service: test_dovecot_away_and_back_the_daemon_recovers_without_a_restart
 Dovecot stopped for twenty minutes of passes with an approved note waiting
     here: test_dovecot_away_for_minutes_holds_the_approved_note_and_sends_it_once_when_back
